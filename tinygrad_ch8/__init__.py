@@ -1,0 +1,32 @@
+"""tinygrad_ch8: a small reverse-mode autograd engine and every method of Chapter 8 (part II)
+of Goodfellow, Bengio & Courville's *Deep Learning*, on NumPy or CuPy.
+
+    import tinygrad_ch8 as tg
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    x.grad          # Tensor([2., 4.])
+"""
+
+from .tensor import Tensor  # noqa: I001  (first: the modules below import it)
+from . import autograd, functional
+from .autograd import grad
+from .backend import (
+    cuda_available,
+    get_default_device,
+    get_default_dtype,
+    manual_seed,
+    set_default_device,
+    set_default_dtype,
+)
+from .creation import ones, randn, zeros
+from .function import enable_grad, no_grad
+from .functional import concatenate, stack, where
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor", "autograd", "functional", "grad", "no_grad", "enable_grad",
+    "concatenate", "stack", "where", "zeros", "ones", "randn",
+    "manual_seed", "set_default_dtype", "get_default_dtype", "set_default_device",
+    "get_default_device", "cuda_available", "__version__",
+]

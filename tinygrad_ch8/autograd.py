@@ -1,0 +1,328 @@
+"""Engine: reverse-mode differentiation over the graph that ``grad_fn`` links record.
+
+``backward`` and ``grad`` share one pass: order the Functions reachable from the outputs so
+that each comes after every Function that used its result (an iterative depth-first search,
+so a chain of 100,000 ops needs no recursion), then walk that order once, handing each
+Function the gradient of its output and passing its input gradients on. Gradients are summed
+back to each input's shape and dtype here, once, so no op has to undo broadcasting.
+
+With ``create_graph=True`` the pass runs with recording on: the gradients are Tensors with
+graphs of their own, and differentiating ∇f·v again gives Pearlmutter's Hessian-vector
+product Hv = ∇(∇f·v) at the cost of a few gradients (``hvp``).
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+
+from . import backend, ops
+from .function import (
+    check_finite,
+    detect_anomaly,
+    enable_grad,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .tensor import Tensor
+
+__all__ = [
+    "backward", "grad", "hvp", "hessian", "gradcheck", "no_grad", "enable_grad",
+    "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "is_anomaly_enabled",
+]
+
+
+# ---------------------------------------------------------------- the pass
+def _topological_order(outputs) -> list:
+    """Functions reachable from ``outputs``, each after all Functions that consume its result."""
+    finished, seen = [], set()
+    stack = [(t.grad_fn, False) for t in outputs if t.grad_fn is not None]
+    while stack:
+        fn, inputs_done = stack.pop()
+        if inputs_done:
+            finished.append(fn)
+            continue
+        if fn in seen:
+            continue
+        if fn.released:
+            raise RuntimeError(
+                f"backward through the graph a second time: the tensors saved by {fn.name} were "
+                "released after the first backward; pass retain_graph=True to the first call"
+            )
+        seen.add(fn)
+        stack.append((fn, True))
+        stack.extend((x.grad_fn, False) for x in fn.inputs if x.grad_fn is not None and x.grad_fn not in seen)
+    finished.reverse()  # post-order lists inputs first; consumers must come first
+    return finished
+
+
+def _fit(gx: Tensor, x: Tensor) -> Tensor:
+    """``gx`` summed back to ``x``'s shape (undoing broadcasting) and cast to ``x``'s dtype."""
+    if gx.shape != x.shape:
+        gx = ops.SumTo(x.shape)(gx)
+    if gx.dtype != x.dtype:
+        gx = ops.Cast(x.dtype)(gx)
+    return gx
+
+
+def _accumulate(table: dict, key, gx: Tensor) -> None:
+    table[key] = gx if key not in table else table[key] + gx
+
+
+def _run(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=None):
+    """The backward pass. Without ``inputs`` it adds into leaves' ``.grad``; with them it
+    returns ``{id(input): gradient}`` and leaves ``.grad`` alone."""
+    order = _topological_order(outputs)
+    wanted = None if inputs is None else {id(x) for x in inputs}
+    at_output = {}  # Function -> gradient of its output
+    found = {}  # id(input) -> gradient, for grad()
+    for out, g in zip(outputs, grad_outputs):
+        if out.grad_fn is not None:
+            _accumulate(at_output, out.grad_fn, g)
+        if wanted is not None and id(out) in wanted:
+            _accumulate(found, id(out), g)
+
+    anomaly = is_anomaly_enabled()
+    stored = set()  # ids of the arrays handed to leaves' .grad in this pass
+    with set_grad_enabled(create_graph):
+        for out, g in zip(outputs, grad_outputs):
+            if wanted is None and out.grad_fn is None and out.requires_grad:
+                _store_leaf_grad(out, g, stored)
+        for fn in order:
+            gy = at_output.pop(fn, None)
+            if gy is None:
+                continue
+            gxs = fn.backward(gy)
+            for x, gx, needed in zip(fn.inputs, gxs, fn.needs_input_grad):
+                if gx is None or not needed:
+                    continue
+                gx = _fit(gx, x)
+                if anomaly:
+                    check_finite(gx.data, f"the backward of {fn.name}{fn.shapes_of(fn.inputs)}")
+                if wanted is not None and id(x) in wanted:
+                    _accumulate(found, id(x), gx)
+                if x.grad_fn is not None:
+                    _accumulate(at_output, x.grad_fn, gx)
+                elif wanted is None:
+                    _store_leaf_grad(x, gx, stored)
+    if not retain_graph:
+        for fn in order:
+            fn.release()
+    return found
+
+
+def _store_leaf_grad(leaf: Tensor, gx: Tensor, stored: set) -> None:
+    """Add ``gx`` into ``leaf.grad``. A gradient array that another leaf already holds, or a view
+    of another array, is copied first, so that changing one ``.grad`` in place changes no other."""
+    if leaf.grad is not None:
+        leaf.grad = leaf.grad + gx
+        return
+    if id(gx.data) in stored or getattr(gx.data, "base", None) is not None:
+        gx = Tensor.from_array(gx.data.copy()) if not gx.requires_grad else gx + 0
+    stored.add(id(gx.data))
+    leaf.grad = gx
+
+
+def _seed_gradients(outputs, grad_outputs) -> list:
+    """The gradient each output starts with: given, or 1 for a scalar."""
+    seeds = []
+    for out, g in zip(outputs, grad_outputs):
+        if g is None:
+            if out.size != 1:
+                raise RuntimeError(
+                    f"backward of a non-scalar output (shape {out.shape}) needs its gradient: "
+                    "pass grad=... (or grad_outputs=...) of the same shape, or reduce it first (.sum())"
+                )
+            g = Tensor.from_array(backend.array_module(out.data).ones_like(out.data))
+        else:
+            g = out._lift(g)
+            if g.shape != out.shape:
+                raise ValueError(f"backward: the gradient has shape {g.shape} but the output has shape {out.shape}")
+        seeds.append(g)
+    return seeds
+
+
+# ---------------------------------------------------------------- public entry points
+def backward(tensor: Tensor, grad=None, retain_graph: bool = False, create_graph: bool = False) -> None:
+    """``tensor.backward(...)``: add d tensor / d leaf into each leaf's ``.grad``."""
+    if not tensor.requires_grad:
+        raise RuntimeError(
+            "backward: this tensor does not require grad and has no graph; create the leaves with "
+            "requires_grad=True (and compute outside no_grad)"
+        )
+    _run([tensor], _seed_gradients([tensor], [grad]), retain_graph or create_graph, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
+         allow_unused: bool = False) -> tuple:
+    """Gradients of ``outputs`` with respect to ``inputs``, returned instead of stored in ``.grad``.
+
+    Args:
+        outputs: a Tensor or a sequence of Tensors (each scalar unless its grad_output is given).
+        inputs: a Tensor or a sequence of Tensors that the outputs depend on.
+        grad_outputs: the vectors v in vᵀJ, one per output (default: 1 for scalars).
+        retain_graph: keep the graph for another pass (default: ``create_graph``).
+        create_graph: record this pass so its results can be differentiated again.
+        allow_unused: return None for an input the outputs do not depend on, instead of raising.
+
+    Returns:
+        A tuple with one gradient (or None) per input.
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    for out in outputs:
+        if not out.requires_grad:
+            raise RuntimeError(f"grad: an output (shape {out.shape}) does not require grad and has no graph")
+    retain_graph = create_graph if retain_graph is None else retain_graph
+    found = _run(outputs, _seed_gradients(outputs, grad_outputs), retain_graph, create_graph, inputs)
+    results = []
+    for i, x in enumerate(inputs):
+        g = found.get(id(x))
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: input {i} (shape {x.shape}) is not used to compute the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+        results.append(g if g is None or create_graph else g.detach())
+    return tuple(results)
+
+
+def _total(terms: list):
+    """The sum of a list of Tensors (None when it is empty)."""
+    return functools.reduce(operator.add, terms) if terms else None
+
+
+def _as_list(outputs) -> list:
+    return [outputs] if isinstance(outputs, Tensor) else [o for o in outputs if o is not None]
+
+
+def _fresh_leaves(inputs):
+    """Inputs as new leaves that require grad, sharing their arrays (nothing is copied)."""
+    single = isinstance(inputs, Tensor) or backend.is_array(inputs)
+    items = [inputs] if single else list(inputs)
+    leaves = [Tensor.from_array(x.data if isinstance(x, Tensor) else x).requires_grad_() for x in items]
+    return single, leaves
+
+
+def hvp(fn, inputs, v) -> tuple:
+    """Hessian-vector product Hv = ∇(∇f(x)·v) by double backward (Pearlmutter 1994).
+
+    Args:
+        fn: ``fn(*inputs)`` returns a scalar Tensor f.
+        inputs: a Tensor (or array) or a sequence of them; they need not require grad.
+        v: the vector, shaped like ``inputs`` (a Tensor/array, or a sequence of them).
+
+    Returns:
+        ``(f(x), Hv)``: f detached, and Hv shaped like ``inputs`` (one Tensor, or a tuple).
+    """
+    single, xs = _fresh_leaves(inputs)
+    vs = [v] if single else list(v)
+    if len(vs) != len(xs):
+        raise ValueError(f"hvp: {len(xs)} inputs but {len(vs)} vectors")
+    vs = [x._lift(u.data if isinstance(u, Tensor) else u) for x, u in zip(xs, vs)]
+    for x, u in zip(xs, vs):
+        if u.shape != x.shape:
+            raise ValueError(f"hvp: a vector has shape {u.shape} but its input has shape {x.shape}")
+    with enable_grad():
+        value = fn(*xs)
+        gradients = grad(value, xs, create_graph=True, allow_unused=True)
+        directional = _total([(g * u).sum() for g, u in zip(gradients, vs) if g is not None])
+        if directional is None or not directional.requires_grad:  # f is at most linear in x
+            products = [Tensor.from_array(backend.array_module(x.data).zeros_like(x.data)) for x in xs]
+        else:
+            products = grad(directional, xs, allow_unused=True)
+            products = [p if p is not None else Tensor.from_array(x.data * 0) for p, x in zip(products, xs)]
+    return value.detach(), (products[0] if single else tuple(products))
+
+
+def hessian(fn, inputs):
+    """The full Hessian of a scalar ``fn(*inputs)``, one Hessian-vector product per row.
+
+    For one input of shape s the result has shape s + s; for several inputs they are
+    flattened and joined, and the result is an (n, n) array. Cost: one gradient graph and n
+    backward passes through it; meant for small problems (n up to a few thousand).
+    """
+    single, xs = _fresh_leaves(inputs)
+    with enable_grad():
+        value = fn(*xs)
+        gradients = grad(value, xs, create_graph=True, allow_unused=True)
+        flat = [g.reshape(-1) if g is not None else Tensor.from_array(x.data.reshape(-1) * 0)
+                for g, x in zip(gradients, xs)]
+        gradient = ops.Concatenate(0)(*flat)
+    xp = backend.array_module(xs[0].data)
+    n = gradient.shape[0]
+    result = xp.zeros((n, n), dtype=gradient.dtype)
+    if gradient.requires_grad:  # otherwise f is at most linear and H = 0
+        for row in range(n):
+            seed = xp.zeros(n, dtype=gradient.dtype)
+            seed[row] = 1
+            columns = grad(gradient, xs, grad_outputs=Tensor.from_array(seed), retain_graph=True,
+                           allow_unused=True)
+            result[row] = xp.concatenate([c.data.reshape(-1) if c is not None else x.data.reshape(-1) * 0
+                                          for c, x in zip(columns, xs)])
+    return result.reshape(xs[0].shape + xs[0].shape) if single else result
+
+
+def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-4,
+              order: int = 1, raise_exception: bool = False, rng=0) -> bool:
+    """Compare ``fn``'s reverse-mode gradients with central finite differences, in float64.
+
+    ``fn(*inputs)`` returns a Tensor (or a tuple of Tensors) of any shape; it is reduced to a
+    scalar with a fixed random projection u, and every element of ∇(u·fn) is compared with
+    (L(x + eps e_i) − L(x − eps e_i)) / (2 eps). Inputs are copied to float64 first, so a
+    float32 model is checked without float32 round-off. ``order=2`` also checks the gradient
+    function itself (second derivatives, through ``create_graph``).
+
+    Returns True when |analytic − numeric| ≤ atol + rtol |numeric| everywhere; otherwise False,
+    or an AssertionError naming the input and the worst element when ``raise_exception``.
+    """
+    generator = backend.rng(rng)
+    items = [inputs] if isinstance(inputs, Tensor) or backend.is_array(inputs) else list(inputs)
+    xs = [backend.as_array(x.data if isinstance(x, Tensor) else x, dtype="float64") for x in items]
+    with enable_grad():
+        probe = _as_list(fn(*[Tensor.from_array(x) for x in xs]))
+    projections = [Tensor.from_array(backend.to_device(generator.standard_normal(o.shape), o.device)) for o in probe]
+
+    def scalar(*tensors):
+        outputs = _as_list(fn(*tensors))
+        return _total([(o.astype("float64") * u).sum() for o, u in zip(outputs, projections)])
+
+    with enable_grad():
+        leaves = [Tensor.from_array(x.copy()).requires_grad_() for x in xs]
+        analytic = grad(scalar(*leaves), leaves, allow_unused=True)
+    for index, (x, g) in enumerate(zip(xs, analytic)):
+        numeric = backend.array_module(x).zeros_like(x)
+        flat = x.reshape(-1)
+        for j in range(x.size):
+            saved = flat[j].item()
+            flat[j] = saved + eps
+            with no_grad():
+                up = scalar(*[Tensor.from_array(v) for v in xs]).item()
+            flat[j] = saved - eps
+            with no_grad():
+                down = scalar(*[Tensor.from_array(v) for v in xs]).item()
+            flat[j] = saved
+            numeric.reshape(-1)[j] = (up - down) / (2 * eps)
+        exact = numeric * 0 if g is None else g.data
+        error = abs(exact - numeric) - (atol + rtol * abs(numeric))
+        if (error > 0).any():
+            if raise_exception:
+                worst = int(error.argmax())
+                raise AssertionError(
+                    f"gradcheck: input {index}, element {worst}: analytic {exact.reshape(-1)[worst]!r} "
+                    f"vs numeric {numeric.reshape(-1)[worst]!r}"
+                )
+            return False
+    if order > 1:
+        def gradient_of_fn(*tensors):
+            # the finite-difference evaluations pass plain tensors: make them leaves to differentiate
+            leaves = [t if t.requires_grad else Tensor.from_array(t.data).requires_grad_() for t in tensors]
+            with enable_grad():
+                return grad(scalar(*leaves), leaves, create_graph=True, allow_unused=True)
+
+        return gradcheck(gradient_of_fn, xs, eps, atol, rtol, order - 1, raise_exception, generator)
+    return True

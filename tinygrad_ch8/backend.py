@@ -1,0 +1,193 @@
+"""Engine: the array backend, NumPy on the CPU and CuPy on an NVIDIA GPU.
+
+This is the only module that imports numpy or cupy. Every other module asks it for the
+array module (``xp``) of its operands, so one piece of code runs on both devices.
+
+Devices are named ``"cpu"`` and ``"cuda"``. Random numbers always come from a NumPy
+``Generator`` on the host and are moved to the device afterwards, so a seed gives the same
+numbers on both devices.
+"""
+
+from __future__ import annotations
+
+import numpy
+
+try:  # CuPy is the optional `cuda` extra; its absence is reported only when "cuda" is asked for
+    import cupy
+    import cupyx
+
+    _cupy_import_error: Exception | None = None
+except Exception as error:  # noqa: BLE001 - any failure to import means "no CuPy"
+    cupy = None
+    cupyx = None
+    _cupy_import_error = error
+
+DEVICES = ("cpu", "cuda")
+FLOAT_DTYPES = (numpy.dtype("float32"), numpy.dtype("float64"))
+
+_default_dtype = numpy.dtype("float32")
+_default_device = "cpu"
+_generator = numpy.random.default_rng()
+
+
+# ---------------------------------------------------------------- devices
+def check_device(device: str | None) -> str:
+    """Return a valid device name (``None`` means the default), or raise a clear error."""
+    if device is None:
+        return _default_device
+    if device not in DEVICES:
+        raise ValueError(f"unknown device {device!r}: expected one of {DEVICES}")
+    if device == "cuda":
+        _require_cuda()
+    return device
+
+
+def _require_cuda() -> None:
+    if cupy is None:
+        raise RuntimeError(
+            f"device 'cuda' needs CuPy, which could not be imported ({_cupy_import_error}); "
+            "install it with: pip install 'tinygrad-ch8[cuda]'"
+        )
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as error:  # noqa: BLE001 - the CUDA runtime reports missing drivers this way
+        count, reason = 0, f" ({error})"
+    else:
+        reason = ""
+    if count == 0:
+        raise RuntimeError(f"device 'cuda' asked for, CuPy is installed but no CUDA GPU was found{reason}")
+
+
+def cuda_available() -> bool:
+    """True when CuPy imports and sees at least one GPU."""
+    try:
+        _require_cuda()
+    except RuntimeError:
+        return False
+    return True
+
+
+def array_module(array):
+    """The module (numpy or cupy) that owns ``array``: the ``xp`` of the rest of the code."""
+    if cupy is not None and isinstance(array, cupy.ndarray):
+        return cupy
+    return numpy
+
+
+def device_of(array) -> str:
+    return "cuda" if array_module(array) is not numpy else "cpu"
+
+
+def module_for(device: str):
+    return cupy if device == "cuda" else numpy
+
+
+def to_device(array, device: str):
+    """``array`` on ``device``; the same object when it is already there."""
+    if device_of(array) == device:
+        return array
+    if device == "cuda":
+        _require_cuda()
+        return cupy.asarray(array)
+    return cupy.asnumpy(array)
+
+
+def to_numpy(array):
+    """A NumPy array on the host (a copy when the array lives on the GPU)."""
+    return numpy.asarray(array) if array_module(array) is numpy else cupy.asnumpy(array)
+
+
+# ---------------------------------------------------------------- dtypes
+def get_default_dtype():
+    return _default_dtype
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the dtype that Python lists, scalars and new layers get: float32 or float64."""
+    global _default_dtype
+    _default_dtype = float_dtype(dtype)
+
+
+def float_dtype(dtype):
+    """``dtype`` (a NumPy dtype, type or name) as a NumPy dtype, checked to be float32 or float64."""
+    try:
+        resolved = numpy.dtype(dtype)
+    except TypeError as error:
+        raise TypeError(f"not a dtype: {dtype!r}") from error
+    if resolved not in FLOAT_DTYPES:
+        raise TypeError(f"expected float32 or float64, got {resolved}")
+    return resolved
+
+
+def is_float(dtype) -> bool:
+    return numpy.dtype(dtype).kind == "f"
+
+
+def get_default_device() -> str:
+    return _default_device
+
+
+def set_default_device(device: str) -> None:
+    """Set the device that new tensors and layers are created on: ``"cpu"`` or ``"cuda"``."""
+    global _default_device
+    _default_device = check_device(device)
+
+
+# ---------------------------------------------------------------- making arrays
+def is_array(value) -> bool:
+    return isinstance(value, numpy.ndarray) or (cupy is not None and isinstance(value, cupy.ndarray))
+
+
+def as_array(data, dtype=None, device: str | None = None, copy: bool = True):
+    """A new backend array from a list, scalar or array.
+
+    An array keeps its dtype and device unless told otherwise; lists and Python scalars of
+    floats take the default dtype, lists of ints stay integer.
+    """
+    if device is None:
+        device = device_of(data) if is_array(data) else _default_device
+    device = check_device(device)
+    if dtype is None and not is_array(data):
+        host = numpy.asarray(data)
+        if host.dtype.kind == "f" or host.dtype.kind == "O":
+            dtype = _default_dtype
+    array = to_device(data if is_array(data) else numpy.asarray(data, dtype=dtype), device)
+    xp = array_module(array)
+    return xp.array(array, dtype=dtype) if copy else xp.asarray(array, dtype=dtype)
+
+
+def scalar_array(value, dtype, like):
+    """A 0-d array holding ``value`` with ``dtype`` on the device of ``like``."""
+    return array_module(like).asarray(value, dtype=dtype)
+
+
+def scatter_add(target, index, values) -> None:
+    """``target[index] += values`` where repeated indices accumulate (NumPy's ``add.at``)."""
+    if array_module(target) is numpy:
+        numpy.add.at(target, index, values)
+    else:
+        cupyx.scatter_add(target, index, values)
+
+
+def has_repeats_possible(index) -> bool:
+    """Whether an index may name one element twice (it holds an integer or boolean array)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(is_array(part) or isinstance(part, list) for part in parts)
+
+
+# ---------------------------------------------------------------- randomness
+def manual_seed(seed: int) -> None:
+    """Reseed the generator that ``rng=None`` arguments draw from."""
+    global _generator
+    _generator = numpy.random.default_rng(seed)
+
+
+def rng(seed_or_generator=None):
+    """A NumPy Generator: the global one for None, a new one for an int, the same one for a Generator."""
+    if seed_or_generator is None:
+        return _generator
+    if isinstance(seed_or_generator, numpy.random.Generator):
+        return seed_or_generator
+    if isinstance(seed_or_generator, (int, numpy.integer)):
+        return numpy.random.default_rng(int(seed_or_generator))
+    raise TypeError(f"rng must be None, an int seed or a numpy.random.Generator, got {type(seed_or_generator).__name__}")

@@ -1,0 +1,48 @@
+"""Command line: ``tinygrad-ch8 <command>`` (also ``python -m tinygrad_ch8``).
+
+Each command lives in ``tinygrad_ch8/commands/<name>.py`` and provides
+``add_arguments(parser)`` and ``run(args) -> int``; this module only builds the parser and
+dispatches, so ``tinygrad-ch8 --help`` lists every command with its one-line purpose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+
+COMMANDS = {
+    "train": "train a network on the bundled handwritten digits (the main job)",
+    "compare": "race optimizers on one problem and plot loss against steps and seconds",
+    "graph": "render the computation graph of a model's loss (SVG, PNG, PDF or DOT)",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tinygrad-ch8",
+        description="Chapter 8 of Deep Learning (Goodfellow, Bengio & Courville), on a small autograd engine.",
+    )
+    parser.add_argument("--version", action="version", version=f"tinygrad-ch8 {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, purpose in COMMANDS.items():
+        module = importlib.import_module(f"tinygrad_ch8.commands.{name}")
+        sub = commands.add_parser(name, help=purpose, description=purpose)
+        module.add_arguments(sub)
+        sub.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Command line: one module per ``tinygrad-ch8`` command, each with ``add_arguments`` and ``run``."""

@@ -1,0 +1,388 @@
+"""Engine: the primitive differentiable ops; everything else is composed from them.
+
+Each op is a ``Function``: ``forward`` works on backend arrays, ``backward(gy)`` returns one
+gradient per input written in Tensor ops, so under ``create_graph=True`` a backward pass is
+itself a graph that can be differentiated again. The first docstring line of each op is its
+math. Gradients come back in the shape of the broadcast result: the engine sums them back to
+each input's shape (``SumTo``) in one place, so no op here undoes broadcasting itself.
+
+An op saves only its inputs, its settings and (through ``self.output``) its output; a
+locally constant mask (ReLU's ``x > 0``, max's arg-max) is the one thing read from ``.data``.
+"""
+
+from __future__ import annotations
+
+from . import backend
+from .function import Function
+from .tensor import Tensor
+
+
+def _constant(array) -> Tensor:
+    return Tensor.from_array(array)
+
+
+# ---------------------------------------------------------------- arithmetic
+class Add(Function):
+    """y = a + b;  ga = gy, gb = gy"""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, gy):
+        return gy, gy
+
+
+class Mul(Function):
+    """y = a * b;  ga = gy * b, gb = gy * a"""
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        need_a, need_b = self.needs_input_grad
+        return (gy * b if need_a else None), (gy * a if need_b else None)
+
+
+class Div(Function):
+    """y = a / b;  ga = gy / b, gb = -gy * a / b²
+
+    A primitive rather than a * b⁻¹ because division must round like NumPy's: x / 3 and
+    x * (1/3) differ in the last bit.
+    """
+
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        need_a, need_b = self.needs_input_grad
+        ga = gy / b if need_a else None
+        gb = -gy * a / (b * b) if need_b else None
+        return ga, gb
+
+
+class Neg(Function):
+    """y = -x;  gx = -gy"""
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return (-gy,)
+
+
+class Pow(Function):
+    """y = x ** c for a constant c;  gx = gy * c * x ** (c - 1)"""
+
+    def __init__(self, exponent: float):
+        self.exponent = exponent
+
+    def forward(self, x):
+        return x**self.exponent
+
+    def backward(self, gy):
+        (x,) = self.inputs
+        c = self.exponent
+        return (gy * c * x ** (c - 1),)
+
+
+# ---------------------------------------------------------------- element-wise functions
+class Exp(Function):
+    """y = exp(x);  gx = gy * y"""
+
+    def forward(self, x):
+        return backend.array_module(x).exp(x)
+
+    def backward(self, gy):
+        return (gy * self.output,)
+
+
+class Log(Function):
+    """y = log(x);  gx = gy / x"""
+
+    def forward(self, x):
+        return backend.array_module(x).log(x)
+
+    def backward(self, gy):
+        return (gy / self.inputs[0],)
+
+
+class Abs(Function):
+    """y = |x|;  gx = gy * sign(x)  (sign is locally constant; 0 at x = 0)"""
+
+    def forward(self, x):
+        return backend.array_module(x).abs(x)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        return (gy * _constant(backend.array_module(x).sign(x)),)
+
+
+class Tanh(Function):
+    """y = tanh(x);  gx = gy * (1 - y²)"""
+
+    def forward(self, x):
+        return backend.array_module(x).tanh(x)
+
+    def backward(self, gy):
+        y = self.output
+        return (gy * (1 - y * y),)
+
+
+class Sigmoid(Function):
+    """y = σ(x) = 1 / (1 + exp(-x));  gx = gy * y * (1 - y)
+
+    Evaluated as 1/(1 + e) for x ≥ 0 and e/(1 + e) for x < 0 with e = exp(-|x|), so exp never
+    overflows and σ(±1000) is exactly 1 or 0 without warnings.
+    """
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        e = xp.exp(-xp.abs(x))
+        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+    def backward(self, gy):
+        y = self.output
+        return (gy * y * (1 - y),)
+
+
+class ReLU(Function):
+    """y = max(x, 0);  gx = gy * [x > 0]  (the mask is locally constant; the gradient at 0 is 0)"""
+
+    def forward(self, x):
+        return backend.array_module(x).maximum(x, 0)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        return (gy * _constant((x > 0).astype(x.dtype)),)
+
+
+# ---------------------------------------------------------------- reductions and broadcasting
+def _keepdims_shape(shape, axis) -> tuple:
+    if axis is None:
+        return (1,) * len(shape)
+    axes = {a % len(shape) for a in (axis if isinstance(axis, tuple) else (axis,))}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Function):
+    """y = Σ_axis x;  gx = gy broadcast back over the summed axes"""
+
+    def __init__(self, axis=None, keepdims: bool = False):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        return backend.array_module(x).asarray(x.sum(axis=self.axis, keepdims=self.keepdims))
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        if not self.keepdims:
+            gy = gy.reshape(*_keepdims_shape(x.shape, self.axis))
+        return (gy.broadcast_to(x.shape),)
+
+
+class Max(Function):
+    """y = max_axis x;  gx = gy shared equally among the arg-max entries (a locally constant mask)"""
+
+    def __init__(self, axis=None, keepdims: bool = False):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        return backend.array_module(x).asarray(x.max(axis=self.axis, keepdims=self.keepdims))
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        kept = _keepdims_shape(x.shape, self.axis)
+        is_max = x.data == x.data.max(axis=self.axis, keepdims=True)
+        share = is_max / is_max.sum(axis=self.axis, keepdims=True)
+        return (gy.reshape(*kept).broadcast_to(x.shape) * _constant(share.astype(x.dtype)),)
+
+
+class BroadcastTo(Function):
+    """y = x broadcast to ``shape``;  gx = gy summed back to x's shape"""
+
+    def __init__(self, shape: tuple):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        return backend.array_module(x).broadcast_to(x, self.shape)
+
+    def backward(self, gy):
+        return (SumTo(self.inputs[0].shape)(gy),)
+
+
+class SumTo(Function):
+    """y = x summed over its broadcast axes down to ``shape``;  gx = gy broadcast back"""
+
+    def __init__(self, shape: tuple):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        lead = x.ndim - len(self.shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(self.shape) if n == 1 and x.shape[lead + i] != 1
+        )
+        y = x.sum(axis=axes, keepdims=True) if axes else x
+        return y.reshape(self.shape)
+
+    def backward(self, gy):
+        return (gy.broadcast_to(self.inputs[0].shape),)
+
+
+# ---------------------------------------------------------------- shapes
+class Reshape(Function):
+    """y = x viewed with ``shape``;  gx = gy viewed with x's shape"""
+
+    def __init__(self, shape: tuple):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        return x.reshape(self.shape)
+
+    def backward(self, gy):
+        return (gy.reshape(*self.inputs[0].shape),)
+
+
+class Transpose(Function):
+    """y = x with axes permuted;  gx = gy with the inverse permutation"""
+
+    def __init__(self, axes: tuple):
+        self.axes = tuple(axes)
+
+    def forward(self, x):
+        return x.transpose(self.axes)
+
+    def backward(self, gy):
+        inverse = sorted(range(len(self.axes)), key=self.axes.__getitem__)
+        return (gy.transpose(*inverse),)
+
+
+class GetItem(Function):
+    """y = x[index];  gx = zeros like x with gy added at index (repeated indices accumulate)"""
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, x):
+        return x[self.index]
+
+    def backward(self, gy):
+        return (IndexAdd(self.index, self.inputs[0].shape)(gy),)
+
+
+class IndexAdd(Function):
+    """y = zeros(shape) with x added at index;  gx = gy[index]  (GetItem's backward)"""
+
+    def __init__(self, index, shape: tuple):
+        self.index, self.shape = index, tuple(shape)
+
+    def forward(self, x):
+        y = backend.array_module(x).zeros(self.shape, dtype=x.dtype)
+        if backend.has_repeats_possible(self.index):
+            backend.scatter_add(y, self.index, x)
+        else:
+            y[self.index] = x
+        return y
+
+    def backward(self, gy):
+        return (gy[self.index],)
+
+
+class Concatenate(Function):
+    """y = [x_1, …, x_n] joined along ``axis``;  gx_i = the slice of gy that x_i became"""
+
+    def __init__(self, axis: int):
+        self.axis = axis
+
+    def forward(self, *xs):
+        return backend.array_module(xs[0]).concatenate(xs, axis=self.axis)
+
+    def backward(self, gy):
+        axis = self.axis % gy.ndim
+        grads, start = [], 0
+        for x in self.inputs:
+            stop = start + x.shape[axis]
+            grads.append(gy[(slice(None),) * axis + (slice(start, stop),)])
+            start = stop
+        return tuple(grads)
+
+
+# ---------------------------------------------------------------- linear algebra
+def _swap_last_two(x: Tensor) -> Tensor:
+    axes = list(range(x.ndim))
+    axes[-2], axes[-1] = axes[-1], axes[-2]
+    return x.transpose(*axes)
+
+
+class MatMul(Function):
+    """y = a @ b (NumPy's matmul: 1-D, 2-D and batched);  ga = gy @ bᵀ, gb = aᵀ @ gy
+
+    A 1-D operand is treated as a row (a) or a column (b) matrix, as matmul does, and its
+    gradient is folded back to 1-D; batch axes that were broadcast are summed by the engine.
+    """
+
+    def forward(self, a, b):
+        return backend.array_module(a).asarray(a @ b)
+
+    def backward(self, gy):
+        a, b = self.inputs
+        need_a, need_b = self.needs_input_grad
+        a2 = a.reshape(1, a.shape[0]) if a.ndim == 1 else a
+        b2 = b.reshape(b.shape[0], 1) if b.ndim == 1 else b
+        gy2 = gy.reshape(*gy.shape[:-1], 1, gy.shape[-1]) if a.ndim == 1 else gy
+        gy2 = gy2.reshape(*gy2.shape, 1) if b.ndim == 1 else gy2
+        ga = gb = None
+        if need_a:
+            ga = gy2 @ _swap_last_two(b2)
+            if a.ndim == 1:
+                ga = SumTo(a2.shape)(ga).reshape(*a.shape)
+        if need_b:
+            gb = _swap_last_two(a2) @ gy2
+            if b.ndim == 1:
+                gb = SumTo(b2.shape)(gb).reshape(*b.shape)
+        return ga, gb
+
+
+# ---------------------------------------------------------------- selection, dtype and device
+class Where(Function):
+    """y = cond ? a : b for a constant boolean ``cond``;  ga = cond ? gy : 0, gb = cond ? 0 : gy"""
+
+    def __init__(self, condition):
+        self.condition = condition
+
+    def forward(self, a, b):
+        return backend.array_module(a).where(self.condition, a, b)
+
+    def backward(self, gy):
+        zero = _constant(backend.scalar_array(0, gy.dtype, gy.data))
+        need_a, need_b = self.needs_input_grad
+        ga = Where(self.condition)(gy, zero) if need_a else None
+        gb = Where(self.condition)(zero, gy) if need_b else None
+        return ga, gb
+
+
+class Cast(Function):
+    """y = x converted to ``dtype``;  gx = gy converted back to x's dtype"""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, x):
+        return x.astype(self.dtype)
+
+    def backward(self, gy):
+        return (Cast(self.inputs[0].dtype)(gy),)
+
+
+class ToDevice(Function):
+    """y = x copied to ``device``;  gx = gy copied back to x's device"""
+
+    def __init__(self, device: str):
+        self.device = device
+
+    def forward(self, x):
+        return backend.to_device(x, self.device)
+
+    def backward(self, gy):
+        return (ToDevice(self.inputs[0].device)(gy),)
