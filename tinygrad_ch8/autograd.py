@@ -46,24 +46,27 @@ def _topological_order(outputs) -> list:
             continue
         if fn in seen:
             continue
-        if fn.released:
+        if fn.inputs is None:
             raise RuntimeError(
                 f"backward through the graph a second time: the tensors saved by {fn.name} were "
                 "released after the first backward; pass retain_graph=True to the first call"
             )
         seen.add(fn)
         stack.append((fn, True))
-        stack.extend((x.grad_fn, False) for x in fn.inputs if x.grad_fn is not None and x.grad_fn not in seen)
+        for x in fn.inputs:
+            creator = x.grad_fn
+            if creator is not None and creator not in seen:
+                stack.append((creator, False))
     finished.reverse()  # post-order lists inputs first; consumers must come first
     return finished
 
 
 def _fit(gx: Tensor, x: Tensor) -> Tensor:
     """``gx`` summed back to ``x``'s shape (undoing broadcasting) and cast to ``x``'s dtype."""
-    if gx.shape != x.shape:
-        gx = ops.SumTo(x.shape)(gx)
-    if gx.dtype != x.dtype:
-        gx = ops.Cast(x.dtype)(gx)
+    if gx.data.shape != x.data.shape:
+        gx = ops.SumTo(x.data.shape)(gx)
+    if gx.data.dtype is not x.data.dtype and gx.data.dtype != x.data.dtype:  # `is`: the cheap common case
+        gx = ops.Cast(x.data.dtype)(gx)
     return gx
 
 

@@ -91,12 +91,15 @@ class Function:
         if _anomaly_detection:
             check_finite(y, f"the forward of {self.name}{self.shapes_of(inputs)}")
         output = Tensor.from_array(y)
-        if _recording and any(x.requires_grad for x in inputs):
-            self.inputs = inputs
-            self.needs_input_grad = tuple(x.requires_grad for x in inputs)
-            self.output_ref = weakref.ref(output)
-            output.requires_grad = True
-            output.grad_fn = self
+        if _recording:
+            for x in inputs:
+                if x.requires_grad:
+                    self.inputs = inputs
+                    self.needs_input_grad = tuple([x.requires_grad for x in inputs])
+                    self.output_ref = weakref.ref(output)
+                    output.requires_grad = True
+                    output.grad_fn = self
+                    break
         return output
 
     @property
@@ -123,7 +126,10 @@ class Function:
 
 def _check_same_device(fn: Function, arrays) -> None:
     first = type(arrays[0])
-    if all(type(a) is first for a in arrays):  # the cheap test; NumPy scalars fall through to the full one
+    for a in arrays:
+        if type(a) is not first:  # the cheap test first; NumPy scalars fall through to the full one
+            break
+    else:
         return
     devices = [backend.device_of(a) for a in arrays]
     if len(set(devices)) > 1:

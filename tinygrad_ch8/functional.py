@@ -58,7 +58,7 @@ def cross_entropy(logits: Tensor, target) -> Tensor:
     if isinstance(target, Tensor) and backend.is_float(target.dtype):
         if target.shape != logits.shape:
             raise ValueError(f"cross_entropy: soft targets must have the logits' shape {logits.shape}, got {target.shape}")
-        return -(target * log_probs).sum() / n
+        return (target * log_probs).sum() / -n
     labels = target.data if isinstance(target, Tensor) else backend.as_array(target, device=logits.device, copy=False)
     if labels.shape != (n,) or backend.is_float(labels.dtype):
         raise ValueError(
@@ -68,7 +68,7 @@ def cross_entropy(logits: Tensor, target) -> Tensor:
     if n and (int(labels.min()) < 0 or int(labels.max()) >= classes):
         raise ValueError(f"cross_entropy: class indices must lie in [0, {classes}), got {int(labels.min())}..{int(labels.max())}")
     rows = backend.array_module(labels).arange(n)
-    return -log_probs[rows, labels].sum() / n
+    return log_probs[rows, labels].sum() / -n
 
 
 def mse_loss(prediction: Tensor, target) -> Tensor:

@@ -4,7 +4,7 @@ A Tensor wraps one backend array (``.data``, a NumPy or CuPy array, writable in 
 it was computed by an op while gradients were recorded, ``.grad_fn`` is that op (a
 ``Function``) and the chain of ``grad_fn``s back to the leaves is the computation graph that
 ``backward()`` walks. Every method below is a written ``def`` calling one op from ``ops.py``,
-or a composite of such methods (``a - b`` is ``a + (-b)``), so second derivatives of
+or a composite of such methods (``x.sqrt()`` is ``x ** 0.5``), so second derivatives of
 composites are right without extra code.
 
 Python scalars in an op take the other operand's dtype (NumPy 2's rule), so float64 work
@@ -29,13 +29,16 @@ class Tensor:
 
     __array_ufunc__ = None  # NumPy then defers `array + tensor` to Tensor.__radd__
 
+    # A new tensor is a leaf without a gradient; instances override these only when that changes,
+    # which keeps creating the many intermediate tensors of a forward pass cheap.
+    grad: Tensor | None = None
+    grad_fn = None
+    requires_grad: bool = False
+
     def __init__(self, data, requires_grad: bool = False, dtype=None, device: str | None = None):
         if isinstance(data, Tensor):
             data = data.data
         self.data = backend.as_array(data, dtype=dtype, device=device)
-        self.grad: Tensor | None = None
-        self.grad_fn = None
-        self.requires_grad = False
         if requires_grad:
             self.requires_grad_()
 
@@ -44,9 +47,6 @@ class Tensor:
         """Wrap a backend array without copying it (what ops use for their results)."""
         tensor = cls.__new__(cls)
         tensor.data = array
-        tensor.grad = None
-        tensor.grad_fn = None
-        tensor.requires_grad = False
         return tensor
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -158,10 +158,10 @@ class Tensor:
         return ops.Neg()(self)
 
     def __sub__(self, other) -> Tensor:
-        return self + (-self._lift(other))
+        return ops.Sub()(self, self._lift(other))
 
     def __rsub__(self, other) -> Tensor:
-        return self._lift(other) + (-self)
+        return ops.Sub()(self._lift(other), self)
 
     def __mul__(self, other) -> Tensor:
         return ops.Mul()(self, self._lift(other))
@@ -188,7 +188,27 @@ class Tensor:
     def __rmatmul__(self, other) -> Tensor:
         return self._lift(other) @ self
 
-    # comparisons give boolean tensors outside the graph (masks, accuracy)
+    # comparisons give boolean tensors outside the graph (masks, accuracy), element-wise as in
+    # NumPy; hashing stays by identity so tensors can still key a dict
+    __hash__ = object.__hash__
+
+    def __eq__(self, other) -> Tensor:  # type: ignore[override]
+        return Tensor.from_array(self.data == self._lift(other).data)
+
+    def __ne__(self, other) -> Tensor:  # type: ignore[override]
+        return Tensor.from_array(self.data != self._lift(other).data)
+
+    def __bool__(self) -> bool:
+        if self.size != 1:
+            raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous: use .any() or .all()")
+        return bool(self.data)
+
+    def any(self) -> bool:
+        return bool(self.data.any())
+
+    def all(self) -> bool:
+        return bool(self.data.all())
+
     def __lt__(self, other) -> Tensor:
         return Tensor.from_array(self.data < self._lift(other).data)
 

@@ -1,0 +1,35 @@
+"""Optim: the optimizers of Chapter 8 (sections 8.3, 8.5, 8.6, 8.7), their schedules and averaging.
+
+First-order methods (8.3, 8.5) are PyTorch-shaped classes over a pure update function on
+arrays: ``SGD`` (with momentum and Nesterov), ``Adagrad``, ``RMSprop``, ``Adam``, ``AdamW``.
+``lr_scheduler`` decays their learning rate; ``PolyakAveraging`` (8.7) averages the
+parameters they visit. Approximate second-order methods (8.6) take a closure.
+
+``OPTIMIZERS`` maps each optimizer's lower-case command-line name to its class.
+"""
+
+from . import lr_scheduler
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .averaging import PolyakAveraging
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    "sgd": SGD,
+    "adagrad": Adagrad,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+    "adamw": AdamW,
+}
+
+__all__ = [
+    "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW",
+    "PolyakAveraging", "lr_scheduler", "OPTIMIZERS",
+]
+
+# ---------------------------------------------------------------- second-order methods (8.6)
+# Owned by the second-order engineer: imports of line_search, newton, newton_cg, cg, bfgs,
+# lbfgs, minimize, curvature go here, with OPTIMIZERS.update({"lbfgs": ..., "bfgs": ...,
+# "cg": ..., "newton": ..., "newton-cg": ...}) and their names appended to __all__.
