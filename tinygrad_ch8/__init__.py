@@ -21,6 +21,7 @@ from .backend import (
 from .creation import ones, randn, zeros
 from .function import enable_grad, no_grad
 from .functional import concatenate, stack, where
+from . import viz
 
 __version__ = "0.1.0"
 
@@ -28,5 +29,5 @@ __all__ = [
     "Tensor", "autograd", "functional", "grad", "no_grad", "enable_grad",
     "concatenate", "stack", "where", "zeros", "ones", "randn",
     "manual_seed", "set_default_dtype", "get_default_dtype", "set_default_device",
-    "get_default_device", "cuda_available", "__version__",
+    "get_default_device", "cuda_available", "viz", "__version__",
 ]

@@ -135,7 +135,7 @@ def plot_contour_paths(
     for name, path in paths.items():
         path = _host(path).reshape(-1, 2)
         (line,) = ax.plot(path[:, 0], path[:, 1], marker=".", markersize=4, linewidth=1.2,
-                          label=f"{name} ({len(path) - 1} steps)")
+                          label=f"{name} ({len(path) - 1} step{'' if len(path) == 2 else 's'})")
         ax.plot(path[0, 0], path[0, 1], marker="o", color=line.get_color())
         ax.plot(path[-1, 0], path[-1, 1], marker="*", markersize=12, color=line.get_color())
     ax.set_xlim(*xlim)
@@ -208,8 +208,9 @@ def plot_histograms(values: Mapping[str, Sequence[float]], title: str = "", xlab
     names = list(values)
     columns = min(len(names), MAX_HISTOGRAM_COLUMNS)
     rows = -(-len(names) // columns)
-    figure, axes = _pyplot().subplots(rows, columns, figsize=(3.4 * columns, 2.8 * rows), squeeze=False)
-    for ax, name in zip(axes.flat, names):
+    figure, axes = _pyplot().subplots(rows, columns, figsize=(3.4 * columns, 2.8 * rows),
+                                      sharex=True, squeeze=False)  # one scale: shrinking/growing shows
+    for ax, name in zip(axes.flat, names, strict=False):  # a grid may have spare cells
         layer_values = _host(values[name]).ravel()
         ax.hist(layer_values, bins=50, color="tab:blue", alpha=0.8,
                 label=f"{name}\nstd {layer_values.std():.3g}")
