@@ -138,6 +138,10 @@ def is_array(value) -> bool:
     return isinstance(value, numpy.ndarray) or (cupy is not None and isinstance(value, cupy.ndarray))
 
 
+def is_numpy_scalar(value) -> bool:
+    return isinstance(value, numpy.generic)
+
+
 def as_array(data, dtype=None, device: str | None = None, copy: bool = True):
     """A new backend array from a list, scalar or array.
 

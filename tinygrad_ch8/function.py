@@ -87,7 +87,10 @@ class Function:
         arrays = [x.data for x in inputs]
         if len(arrays) > 1:
             _check_same_device(self, arrays)
-        y = self.forward(*arrays)
+        try:
+            y = self.forward(*arrays)
+        except ValueError as error:  # NumPy's message names neither the op nor both operands
+            raise ValueError(f"{self.name}{self.shapes_of(inputs)}: {error}") from error
         if _anomaly_detection:
             check_finite(y, f"the forward of {self.name}{self.shapes_of(inputs)}")
         output = Tensor.from_array(y)

@@ -129,6 +129,8 @@ class Tensor:
             return other
         if backend.is_array(other):
             return Tensor.from_array(other)
+        if backend.is_numpy_scalar(other):  # e.g. numpy.float32(2): a 0-d array keeps its dtype
+            return Tensor.from_array(backend.array_module(self.data).asarray(other))
         if isinstance(other, (bool, int, float)):
             dtype = self.dtype if backend.is_float(self.dtype) or not isinstance(other, float) else (
                 backend.get_default_dtype())
