@@ -4,6 +4,7 @@ Neither graphviz nor matplotlib is imported until a graph or a figure is drawn, 
 ``import tinygrad_ch8`` needs neither.
 """
 
+from .graph import draw_graph, render_graph
 from .plots import (
     plot_contour_paths,
     plot_curves,
@@ -13,6 +14,7 @@ from .plots import (
 )
 
 __all__ = [
+    "draw_graph", "render_graph",
     "plot_curves", "plot_contour_paths", "plot_optimizer_comparison", "plot_histograms",
     "plot_gradient_norms",
 ]
