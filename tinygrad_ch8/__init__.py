@@ -22,6 +22,7 @@ from .creation import ones, randn, zeros
 from .function import enable_grad, no_grad
 from .functional import concatenate, stack, where
 from . import viz
+from . import optim
 
 __version__ = "0.1.0"
 
@@ -29,5 +30,5 @@ __all__ = [
     "Tensor", "autograd", "functional", "grad", "no_grad", "enable_grad",
     "concatenate", "stack", "where", "zeros", "ones", "randn",
     "manual_seed", "set_default_dtype", "get_default_dtype", "set_default_device",
-    "get_default_device", "cuda_available", "viz", "__version__",
+    "get_default_device", "cuda_available", "viz", "optim", "__version__",
 ]

@@ -1,0 +1,142 @@
+"""Optim: learning-rate schedules ε_k, which set each parameter group's ``lr`` as training goes on.
+
+Section 8.3.1: SGD's gradient estimate is noisy and does not vanish at a minimum, so the
+learning rate must decrease for SGD to converge (Σε_k = ∞ and Σε_k² < ∞ suffice). Each
+schedule is a closed form ε_k = f(k, ε_0) of the number k of ``step()`` calls, with ε_0
+the group's ``lr`` when the schedule was made; call ``step()`` after each optimizer step
+(or after each epoch: k counts whatever you choose).
+
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    schedule = optim.lr_scheduler.LinearDecay(opt, tau=1000, final_lr=0.001)
+    for batch in batches:
+        ...; opt.step(); schedule.step()
+"""
+
+from __future__ import annotations
+
+import abc
+import math
+from collections.abc import Sequence
+
+from .optimizer import Optimizer
+
+
+class LRScheduler(abc.ABC):
+    """Base class: remembers ε_0 per group and writes ``lr_at(k)`` into the groups on each ``step()``."""
+
+    def __init__(self, optimizer: Optimizer):
+        self.optimizer = optimizer
+        self.base_lrs = [group["lr"] for group in optimizer.param_groups]
+        self.last_epoch = 0
+        self._apply()
+
+    @abc.abstractmethod
+    def lr_at(self, k: int, base_lr: float, group_index: int) -> float:
+        """ε_k for the group at ``group_index``, whose initial rate is ``base_lr``."""
+
+    def step(self) -> None:
+        """Advance k by one and set every group's learning rate to ε_k."""
+        self.last_epoch += 1
+        self._apply()
+
+    def get_last_lr(self) -> list[float]:
+        """The learning rate of each group, as last set."""
+        return [group["lr"] for group in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict:
+        """Everything but the optimizer: k, ε_0 per group and the schedule's settings."""
+        return {name: value for name, value in vars(self).items() if name != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        vars(self).update(state_dict)
+        self._apply()
+
+    def _apply(self) -> None:
+        groups = self.optimizer.param_groups
+        for index, (group, base_lr) in enumerate(zip(groups, self.base_lrs, strict=True)):
+            group["lr"] = self.lr_at(self.last_epoch, base_lr, index)
+
+
+class LinearDecay(LRScheduler):
+    """The book's schedule (section 8.3.1, Algorithm 8.1): linear from ε_0 to ε_τ, then constant.
+
+        ε_k = (1 − α) ε_0 + α ε_τ,   α = k / τ   for k ≤ τ;     ε_k = ε_τ   for k > τ
+
+    The book suggests τ of a few hundred passes through the data and ε_τ about 1% of ε_0.
+    Algorithm 8.1 names ε_k but then updates with ε: the decayed ε_k is meant, and is
+    what this schedule feeds the optimizer.
+
+    Args:
+        optimizer: the optimizer whose groups' ``lr`` (ε_0) is decayed.
+        tau: τ, the step at which the decay ends.
+        final_lr: ε_τ, one value or one per parameter group.
+    """
+
+    def __init__(self, optimizer: Optimizer, tau: int, final_lr: float | Sequence[float]):
+        if tau <= 0:
+            raise ValueError(f"invalid tau: {tau} (it must be > 0)")
+        groups = len(optimizer.param_groups)
+        self.tau = tau
+        self.final_lrs = list(final_lr) if isinstance(final_lr, Sequence) else [final_lr] * groups
+        if len(self.final_lrs) != groups:
+            raise ValueError(f"final_lr has {len(self.final_lrs)} values for {groups} parameter groups")
+        if any(not lr >= 0.0 for lr in self.final_lrs):
+            raise ValueError(f"invalid final_lr: {final_lr} (it must be >= 0)")
+        super().__init__(optimizer)
+
+    def lr_at(self, k: int, base_lr: float, group_index: int) -> float:
+        alpha = min(k / self.tau, 1.0)
+        return (1.0 - alpha) * base_lr + alpha * self.final_lrs[group_index]
+
+
+class StepLR(LRScheduler):
+    """ε_k = ε_0 · γ^⌊k / step_size⌋: multiply by γ every ``step_size`` steps (``torch``'s StepLR)."""
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1):
+        if step_size <= 0:
+            raise ValueError(f"invalid step_size: {step_size} (it must be > 0)")
+        if not gamma >= 0.0:
+            raise ValueError(f"invalid gamma: {gamma} (it must be >= 0)")
+        self.step_size = step_size
+        self.gamma = gamma
+        super().__init__(optimizer)
+
+    def lr_at(self, k: int, base_lr: float, group_index: int) -> float:
+        return base_lr * self.gamma ** (k // self.step_size)
+
+
+class ExponentialLR(LRScheduler):
+    """ε_k = ε_0 · γ^k: multiply by γ every step (``torch``'s ExponentialLR)."""
+
+    def __init__(self, optimizer: Optimizer, gamma: float):
+        if not gamma >= 0.0:
+            raise ValueError(f"invalid gamma: {gamma} (it must be >= 0)")
+        self.gamma = gamma
+        super().__init__(optimizer)
+
+    def lr_at(self, k: int, base_lr: float, group_index: int) -> float:
+        return base_lr * self.gamma**k
+
+
+class CosineAnnealing(LRScheduler):
+    """Half a cosine from ε_0 down to η_min over T_max steps, then η_min.
+
+        ε_k = η_min + (ε_0 − η_min) (1 + cos(π k / T_max)) / 2    for k ≤ T_max
+
+    Loshchilov & Hutter, "SGDR: stochastic gradient descent with warm restarts" (ICLR 2017).
+    This is ``torch``'s CosineAnnealingLR up to T_max; after T_max PyTorch's rate follows
+    the cosine back up, this one stays at η_min (as ``LinearDecay`` stays at ε_τ).
+    """
+
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0):  # noqa: N803 (PyTorch's name)
+        if T_max <= 0:
+            raise ValueError(f"invalid T_max: {T_max} (it must be > 0)")
+        if not eta_min >= 0.0:
+            raise ValueError(f"invalid eta_min: {eta_min} (it must be >= 0)")
+        self.T_max = T_max
+        self.eta_min = eta_min
+        super().__init__(optimizer)
+
+    def lr_at(self, k: int, base_lr: float, group_index: int) -> float:
+        progress = min(k, self.T_max) / self.T_max
+        return self.eta_min + (base_lr - self.eta_min) * (1.0 + math.cos(math.pi * progress)) / 2.0
