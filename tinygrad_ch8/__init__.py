@@ -23,6 +23,9 @@ from .function import enable_grad, no_grad
 from .functional import concatenate, stack, where
 from . import viz
 from . import optim
+from . import data, nn
+from .nn import init
+from .serialization import load, save
 
 __version__ = "0.1.0"
 
@@ -30,5 +33,6 @@ __all__ = [
     "Tensor", "autograd", "functional", "grad", "no_grad", "enable_grad",
     "concatenate", "stack", "where", "zeros", "ones", "randn",
     "manual_seed", "set_default_dtype", "get_default_dtype", "set_default_device",
-    "get_default_device", "cuda_available", "viz", "optim", "__version__",
+    "get_default_device", "cuda_available", "viz", "optim", "nn", "init", "data", "save", "load",
+    "__version__",
 ]

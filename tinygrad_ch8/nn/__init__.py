@@ -1,0 +1,15 @@
+"""nn: modules, layers and initializers for building networks on the engine.
+
+    from tinygrad_ch8 import nn
+    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
+"""
+
+from . import init
+from .auxiliary import AuxiliaryHeads
+from .layers import BatchNorm1d, Linear, ReLU, Residual, Sequential, Sigmoid, Tanh
+from .module import HookHandle, IncompatibleKeys, Module, Parameter
+
+__all__ = [
+    "Module", "Parameter", "HookHandle", "IncompatibleKeys", "Linear", "ReLU", "Sigmoid", "Tanh",
+    "Sequential", "BatchNorm1d", "Residual", "AuxiliaryHeads", "init",
+]
