@@ -1,0 +1,84 @@
+"""Command line: ``tinygrad-ch8 graph -o FILE``, the computation graph of one training step.
+
+The default draws the cross-entropy loss of the default MLP (64 -> 128 -> 10, ReLU) on a
+minibatch of the bundled digits, after its backward pass, so every parameter box shows the
+mean and std of its gradient. ``--model batchnorm`` puts a batch norm layer in the hidden
+layer (§8.7.1); ``--model hvp`` draws the graph that ``backward(create_graph=True)`` records
+for ∇J·v, whose gradient is the Hessian-vector product Hv used by Newton-CG (§8.6.1). The
+format comes from the extension of FILE: .svg, .png, .pdf or .dot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .. import backend, nn
+from ..autograd import grad
+from ..creation import randn
+from ..data.digits import load_digits
+from ..functional import cross_entropy
+from ..tensor import Tensor
+from ..viz import draw_graph, render_graph
+
+MODELS = {
+    "mlp": "the default MLP 64 -> 128 -> 10 (ReLU): forward, loss and backward of one training step",
+    "batchnorm": "the MLP with batch normalization in its hidden layer (§8.7.1)",
+    "hvp": "the double-backward graph of ∇J·v for the MLP: its gradient is the Hessian-vector product Hv",
+}
+HIDDEN_UNITS = 128
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-o", "--output", default="graph.svg",
+                        help="file to write; the format comes from the extension: .svg .png .pdf .dot "
+                             "(default: graph.svg; the DOT text is always written beside it)")
+    parser.add_argument("--model", choices=list(MODELS), default="mlp",
+                        help="what to draw: " + "; ".join(f"{name}: {text}" for name, text in MODELS.items()))
+    parser.add_argument("--batch-size", type=int, default=32, help="digits in the minibatch (default: 32)")
+    parser.add_argument("--show-values", action="store_true",
+                        help="write each tensor's values (mean and std when large) into its box")
+    parser.add_argument("--device", choices=backend.DEVICES, default="cpu",
+                        help="where to compute (default: cpu)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the initialization (default: 0)")
+
+
+def build_model(name: str) -> nn.Module:
+    if name == "batchnorm":  # the layer before batch norm needs no bias: β does its job
+        return nn.Sequential(nn.Linear(64, HIDDEN_UNITS, bias=False, init="he_normal"),
+                             nn.BatchNorm1d(HIDDEN_UNITS), nn.ReLU(), nn.Linear(HIDDEN_UNITS, 10))
+    return nn.Sequential(nn.Linear(64, HIDDEN_UNITS, init="he_normal"), nn.ReLU(),
+                         nn.Linear(HIDDEN_UNITS, 10))
+
+
+def training_step_graph(args: argparse.Namespace):
+    """The Digraph of one step: the loss with the gradients filled in, or the graph of ∇J·v."""
+    backend.manual_seed(args.seed)
+    model = build_model(args.model)
+    images, labels = load_digits("train", device=args.device)
+    batch = Tensor.from_array(images[: args.batch_size])
+    loss = cross_entropy(model(batch), labels[: args.batch_size])
+    if args.model != "hvp":
+        loss.backward(retain_graph=True)  # keep the graph so it can still be drawn whole
+        return draw_graph(loss, names=model, show_values=args.show_values, show_grads=True)
+    parameters = list(model.parameters())
+    gradients = grad(loss, parameters, create_graph=True)
+    directions = [randn(*p.shape) for p in parameters]
+    directional = sum((g * v).sum() for g, v in zip(gradients, directions, strict=True))
+    names = dict(model.named_parameters())
+    names.update((f"v[{name}]", v) for name, v in zip(list(names), directions, strict=True))
+    return draw_graph(directional, names=names, show_values=args.show_values)
+
+
+def run(args: argparse.Namespace) -> int:
+    previous_device = backend.get_default_device()
+    try:
+        backend.set_default_device(args.device)
+        path = render_graph(training_step_graph(args), args.output)
+    except (RuntimeError, ValueError) as error:  # no GPU, no `dot`, an unknown extension: say so
+        print(f"tinygrad-ch8 graph: {error}", file=sys.stderr)
+        return 1
+    finally:
+        backend.set_default_device(previous_device)
+    print(f"computation graph of {args.model!r} ({MODELS[args.model]}) written to {path}")
+    return 0
