@@ -1,0 +1,19 @@
+"""Strategies (§8.7): optimization strategies and meta-algorithms built on the engine, nn and optim.
+
+    coordinate_descent    cyclic and block coordinate descent over any function of the engine
+    sparse_coding         dictionary learning by alternating exact block minimizations
+    continuation          Gaussian-blurred objectives, each solution starting the next
+    curriculum            a sampler that shows easy examples first (and its variants)
+"""
+
+from .continuation import ContinuationResult, blurred_objective, continuation, geometric_sigmas
+from .coordinate_descent import CoordinateDescentResult, coordinate_descent
+from .curriculum import SCHEDULES, CurriculumSampler, linear_pacing
+from .sparse_coding import SparseCodingResult, soft_threshold, sparse_coding
+
+__all__ = [
+    "coordinate_descent", "CoordinateDescentResult",
+    "sparse_coding", "SparseCodingResult", "soft_threshold",
+    "continuation", "ContinuationResult", "blurred_objective", "geometric_sigmas",
+    "CurriculumSampler", "linear_pacing", "SCHEDULES",
+]
