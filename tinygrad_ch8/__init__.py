@@ -26,6 +26,7 @@ from . import optim
 from . import data, nn
 from .nn import init
 from .serialization import load, save
+from . import strategies
 
 __version__ = "0.1.0"
 
@@ -34,5 +35,6 @@ __all__ = [
     "concatenate", "stack", "where", "zeros", "ones", "randn",
     "manual_seed", "set_default_dtype", "get_default_dtype", "set_default_device",
     "get_default_device", "cuda_available", "viz", "optim", "nn", "init", "data", "save", "load",
+    "strategies",
     "__version__",
 ]
