@@ -11,7 +11,6 @@ import pytest
 import tinygrad_ch8 as tg
 from tinygrad_ch8 import backend
 
-
 # ---------------------------------------------------------------- asking for "cuda" without it
 MISSING_CUPY = r"CuPy.*No module named 'cupy'.*pip install 'tinygrad-ch8\[cuda\]'"
 
