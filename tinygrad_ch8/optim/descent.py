@@ -1,0 +1,168 @@
+"""Optim: ``DescentOptimizer``, the iteration shared by every method of section 8.6.
+
+Nonlinear conjugate gradients, BFGS, L-BFGS, Newton and Newton-CG all iterate the same way
+on the flat parameter vector θ (``flat.py``), with loss J and gradient g:
+
+    1. stop if ‖g‖∞ ≤ tolerance_grad;
+    2. choose a descent direction d, gᵀd < 0: the one thing in which the methods differ
+       (``direction``);
+    3. choose a step length α along d, starting from a first guess α0 (``initial_step``):
+       a line search (``line_search.py``) or the fixed step α0;
+    4. move θ ← θ + αd; stop if the step or the change of J is below tolerance_change.
+
+Following PyTorch's ``LBFGS``, one call of ``step(closure)`` runs up to ``max_iter`` such
+iterations (and at most ``max_eval`` evaluations of the closure) on the loss the closure
+returns: use ``max_iter=1`` to interleave steps with other work (new minibatches), and a
+large ``max_iter`` (or ``optim.minimize``) to minimize one fixed function. Each call starts
+by evaluating the closure once, because the function may have changed since the last call.
+
+What a method remembers (BFGS's matrix, L-BFGS's pairs, CG's last direction) lives in
+``state[0]`` and is updated at the start of the next iteration from the step just taken,
+s = α d (stored as ``state["d"]`` and ``state["t"]``), and the change of gradient
+y = g − g_prev (``state["previous_grad"]``; ``latest_pair``), so it carries over from one call of ``step``
+to the next as PyTorch's does. ``state[0]`` also counts ``n_iter``, ``nfev`` (closure
+calls), ``ngev`` (gradients) and ``nhvp`` (Hessian-vector products) over all calls, and
+after each call holds ``loss`` and ``grad`` at the current point and a ``message`` saying
+why the call stopped.
+"""
+
+from __future__ import annotations
+
+import abc
+import math
+from collections.abc import Callable, Iterable
+
+from ..tensor import Tensor
+from .flat import set_parameters
+from .line_search import backtracking, step_from_last_decrease, strong_wolfe
+from .objective import Line, Objective
+from .optimizer import Optimizer, check_nonnegative
+
+LINE_SEARCHES = (None, "strong_wolfe", "backtracking")
+
+
+class DescentOptimizer(Optimizer):
+    """Base class of the line-search methods of section 8.6; subclasses define ``direction``.
+
+    Every subclass takes the hyperparameters ``max_iter``, ``max_eval``, ``tolerance_grad``,
+    ``tolerance_change`` and ``line_search_fn`` (None, ``"strong_wolfe"`` or
+    ``"backtracking"``) with the meanings of PyTorch's ``LBFGS``.
+    """
+
+    hessian = False  # whether ``direction`` uses Hessian-vector products (Newton, Newton-CG)
+    wolfe_c2 = 0.9  # the curvature constant of the strong Wolfe search: 0.9 suits Newton-like steps
+
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict], defaults: dict):
+        super().__init__(params, defaults)
+        if len(self.param_groups) != 1:
+            raise ValueError(f"{type(self).__name__} works on one flat vector of parameters: "
+                             "give it a single parameter group")
+
+    def check_hyperparameters(self, group: dict) -> None:
+        if not (isinstance(group["max_iter"], int) and group["max_iter"] >= 1):
+            raise ValueError(f"invalid max_iter: {group['max_iter']} (it must be an int >= 1)")
+        if group["max_eval"] is not None and not group["max_eval"] >= 1:
+            raise ValueError(f"invalid max_eval: {group['max_eval']} (it must be None or >= 1)")
+        check_nonnegative("tolerance_grad", group["tolerance_grad"])
+        check_nonnegative("tolerance_change", group["tolerance_change"])
+        if group["line_search_fn"] not in LINE_SEARCHES:
+            raise ValueError(f"invalid line_search_fn: {group['line_search_fn']!r} "
+                             f"(expected one of {LINE_SEARCHES})")
+
+    # ------------------------------------------------------------ what a method defines
+    @abc.abstractmethod
+    def direction(self, objective: Objective, gradient, state: dict):
+        """The search direction d at the current point, whose gradient is ``gradient``."""
+
+    def initial_step(self, value: float, gradient, direction, state: dict) -> float:
+        """The first step length tried along ``direction``: 1, the natural step of Newton-like methods."""
+        return 1.0
+
+    @staticmethod
+    def step_from_last_decrease(value: float, gradient, direction, state: dict) -> float:
+        """``line_search.step_from_last_decrease`` for the current iteration: an initial_step."""
+        return step_from_last_decrease(value, state.get("previous_loss"), float(gradient @ direction),
+                                       math.sqrt(float(gradient @ gradient)))
+
+    def after_step(self, state: dict, alpha: float, value: float, new_value: float) -> None:
+        """Learn from the step just taken (Newton-CG adapts its damping here); by default nothing."""
+
+    @staticmethod
+    def latest_pair(state: dict, gradient) -> tuple | None:
+        """(s, y) of the last step: s = t d, y = g − g_prev; None before the first step."""
+        if "d" not in state:
+            return None
+        return state["t"] * state["d"], gradient - state["previous_grad"]
+
+    # ------------------------------------------------------------ the shared iteration
+    def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor:
+        """Run up to ``max_iter`` iterations on ``closure``'s loss; return the loss it first returned."""
+        group = self.param_groups[0]
+        state = self.state.setdefault(0, {"n_iter": 0, "nfev": 0, "ngev": 0, "nhvp": 0})
+        objective = Objective(group["params"], closure, type(self).__name__, hessian=self.hessian)
+        try:
+            first_value = self._iterate(objective, group, state)
+        finally:
+            state["nfev"] += objective.nfev
+            state["ngev"] += objective.ngev
+            state["nhvp"] += objective.nhvp
+        return first_value
+
+    def _iterate(self, objective: Objective, group: dict, state: dict) -> Tensor:
+        value, gradient = objective.evaluate()
+        first_value = Tensor(value, dtype=gradient.dtype)
+        x = objective.x()
+        objective.accept(x)
+        max_eval = group["max_eval"] if group["max_eval"] is not None else group["max_iter"] * 5 // 4
+        tolerance_change = group["tolerance_change"]
+        state["message"] = f"reached max_iter = {group['max_iter']} iterations"
+        for _ in range(group["max_iter"]):
+            if float(abs(gradient).max()) <= group["tolerance_grad"]:
+                state["message"] = "converged: ‖g‖∞ ≤ tolerance_grad"
+                break
+            state["n_iter"] += 1
+            d = self.direction(objective, gradient, state)
+            slope = float(gradient @ d)
+            if slope > -tolerance_change:
+                state["message"] = f"stopped: the direction does not descend (gᵀd = {slope:.3g})"
+                break
+            alpha0 = self.initial_step(value, gradient, d, state)
+            alpha, new_x, new_value, new_gradient = self._line_search(objective, group, x, d, value, slope,
+                                                                      alpha0, tolerance_change)
+            if alpha == 0.0:
+                set_parameters(objective.params, x)
+                state["message"] = "stopped: the line search found no lower loss along the direction"
+                break
+            objective.accept(new_x)
+            state["previous_grad"], state["previous_loss"], state["d"], state["t"] = gradient, value, d, alpha
+            self.after_step(state, alpha, value, new_value)
+            step_size = float(abs(alpha * d).max())
+            loss_change = abs(new_value - value)
+            x, value, gradient = new_x, new_value, new_gradient
+            if objective.nfev >= max_eval:
+                state["message"] = f"reached max_eval = {max_eval} evaluations"
+                break
+            if step_size <= tolerance_change:
+                state["message"] = "stopped: the step is below tolerance_change"
+                break
+            if loss_change < tolerance_change:
+                state["message"] = "stopped: the loss changed by less than tolerance_change"
+                break
+        state["loss"], state["grad"] = value, gradient
+        return first_value
+
+    def _line_search(self, objective: Objective, group: dict, x, d, value: float, slope: float,
+                     alpha0: float, tolerance_change: float) -> tuple:
+        """(α, θ + αd, J, g) for the step chosen along d; α = 0 when no step lowered the loss."""
+        line = Line(objective, x, d)
+        if group["line_search_fn"] is None:
+            line(alpha0)
+            alpha = alpha0
+        elif group["line_search_fn"] == "strong_wolfe":
+            alpha = strong_wolfe(line, value, slope, alpha0, c2=self.wolfe_c2,
+                                 alpha_tolerance=tolerance_change / float(abs(d).max())).alpha
+        else:
+            alpha = backtracking(line, value, slope, alpha0).alpha
+        if alpha == 0.0:
+            return 0.0, x, value, None
+        return (alpha, *line.move_to(alpha))
