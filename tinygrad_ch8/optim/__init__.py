@@ -33,7 +33,7 @@ __all__ = [
 # Owned by the second-order engineer: imports of line_search, newton, newton_cg, cg, bfgs,
 # lbfgs, minimize, curvature go here, with OPTIMIZERS.update({"lbfgs": ..., "bfgs": ...,
 # "cg": ..., "newton": ..., "newton-cg": ...}) and their names appended to __all__.
-from . import line_search  # noqa: E402
+from . import curvature, line_search  # noqa: E402
 from .bfgs import BFGS  # noqa: E402
 from .cg import NonlinearCG, conjugate_gradient  # noqa: E402
 from .lbfgs import LBFGS  # noqa: E402
@@ -42,5 +42,5 @@ from .newton import Newton  # noqa: E402
 from .newton_cg import NewtonCG  # noqa: E402
 
 OPTIMIZERS.update({"lbfgs": LBFGS, "bfgs": BFGS, "cg": NonlinearCG, "newton": Newton, "newton-cg": NewtonCG})
-__all__ += ["line_search", "LBFGS", "BFGS", "NonlinearCG", "conjugate_gradient", "Newton", "NewtonCG",
-            "minimize", "OptimizeResult"]
+__all__ += ["curvature", "line_search", "LBFGS", "BFGS", "NonlinearCG", "conjugate_gradient", "Newton",
+            "NewtonCG", "minimize", "OptimizeResult"]
