@@ -14,7 +14,6 @@ J*. Every name in ``optim.OPTIMIZERS`` is accepted, plus ``momentum`` and ``nest
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from ..tensor import Tensor
 numpy = backend.numpy
 
 ROUND_OFF_FLOOR = 1e-16  # gaps below this are round-off; keeping them positive keeps the log axis
+DIVERGENCE_FACTOR = 1e10  # a gap this many times the starting one counts as diverged
 
 
 def saddle(x):
@@ -143,7 +143,8 @@ def make_optimizer(name: str, params: list[Tensor], lr: float | None) -> optim.O
 class Race:
     """One optimizer's run: J − J* and the step time summed, at step 0, 1, ...; the path of θ in 2-D.
 
-    A run whose loss stops being finite ends there (``diverged``), keeping its finite part."""
+    A run whose gap grows past ``DIVERGENCE_FACTOR`` times its start (or stops being finite)
+    ends there (``diverged``), keeping the part before."""
 
     lr: float | None
     gaps: list[float]
@@ -179,7 +180,7 @@ def race(problem: Problem, name: str, steps: int, lr: float | None, device: str)
             optimizer.step(closure)
             elapsed = result.seconds[-1] + time.perf_counter() - started
             current_gap = gap()
-            if not math.isfinite(current_gap):
+            if not current_gap <= DIVERGENCE_FACTOR * result.gaps[0]:  # also catches NaN
                 result.diverged = True
                 break
             result.gaps.append(current_gap)
