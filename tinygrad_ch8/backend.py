@@ -148,6 +148,8 @@ def as_array(data, dtype=None, device: str | None = None, copy: bool = True):
     An array keeps its dtype and device unless told otherwise; lists and Python scalars of
     floats take the default dtype, lists of ints stay integer.
     """
+    if is_numpy_scalar(data):  # a NumPy scalar carries its dtype like a 0-d array
+        data = numpy.asarray(data)
     if device is None:
         device = device_of(data) if is_array(data) else _default_device
     device = check_device(device)
