@@ -61,9 +61,14 @@ def test_strong_wolfe_rejects_an_ascent_direction():
         strong_wolfe(lambda t: (t, 1.0), 0.0, 1.0)
 
 
+def overflowing_parabola():
+    """φ(α) = (α − 1)², NaN beyond α = 2 (as if the loss overflowed there)."""
+    return CountingPhi(lambda t: (t - 1) ** 2 if t < 2 else math.nan,
+                       lambda t: 2 * (t - 1) if t < 2 else math.nan)
+
+
 def test_strong_wolfe_treats_an_overflowing_step_as_too_long():
-    # beyond α = 2 the loss is NaN (an overflow): the search must come back inside
-    phi = CountingPhi(lambda t: (t - 1) ** 2 if t < 2 else math.nan, lambda t: 2 * (t - 1) if t < 2 else math.nan)
+    phi = overflowing_parabola()
     result = strong_wolfe(phi, 1.0, -2.0, alpha=10.0)
     assert result.success and result.alpha < 2
     assert_strong_wolfe(phi, result.alpha, 1e-4, 0.9)
@@ -87,7 +92,7 @@ def test_backtracking_accepts_the_first_step_when_it_decreases_enough():
 
 
 def test_backtracking_shortens_a_nan_step():
-    phi = CountingPhi(lambda t: (t - 1) ** 2 if t < 2 else math.nan, lambda t: 2 * (t - 1) if t < 2 else math.nan)
+    phi = overflowing_parabola()
     result = backtracking(phi, 1.0, -2.0, alpha=100.0)
     assert result.success and 0 < result.alpha < 2
 
