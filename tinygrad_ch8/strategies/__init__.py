@@ -4,11 +4,13 @@
     sparse_coding         dictionary learning by alternating exact block minimizations
     continuation          Gaussian-blurred objectives, each solution starting the next
     curriculum            a sampler that shows easy examples first (and its variants)
+    pretraining           greedy supervised pretraining, layer by layer, then joint fine-tuning
 """
 
 from .continuation import ContinuationResult, blurred_objective, continuation, geometric_sigmas
 from .coordinate_descent import CoordinateDescentResult, coordinate_descent
 from .curriculum import SCHEDULES, CurriculumSampler, linear_pacing
+from .pretraining import PretrainingResult, frozen_features, greedy_pretrain, pretrain_layer
 from .sparse_coding import SparseCodingResult, soft_threshold, sparse_coding
 
 __all__ = [
@@ -16,4 +18,5 @@ __all__ = [
     "sparse_coding", "SparseCodingResult", "soft_threshold",
     "continuation", "ContinuationResult", "blurred_objective", "geometric_sigmas",
     "CurriculumSampler", "linear_pacing", "SCHEDULES",
+    "greedy_pretrain", "pretrain_layer", "frozen_features", "PretrainingResult",
 ]
