@@ -237,6 +237,20 @@ def test_grad_with_grad_outputs_gives_a_vector_jacobian_product():
     np.testing.assert_allclose(gx.numpy(), [2.0, 0.0, -6.0])
 
 
+def test_grad_of_several_outputs_sums_their_gradients():
+    x = leaf([1.0, 2.0])
+    (gx,) = tg.grad([(x * x).sum(), (3.0 * x).sum()], [x])
+    np.testing.assert_allclose(gx.numpy(), [2.0 + 3.0, 4.0 + 3.0])
+
+
+def test_backward_fills_leaves_only():
+    x = leaf([1.0, 2.0])
+    hidden = x * 2
+    (hidden * hidden).sum().backward()
+    assert hidden.grad is None
+    np.testing.assert_allclose(x.grad.numpy(), 8 * np.array([1.0, 2.0]))
+
+
 def test_grad_of_an_unused_input_raises_unless_allow_unused():
     x, unused = leaf([1.0]), leaf(np.ones((2, 2)))
     with pytest.raises(RuntimeError, match=r"input 1 \(shape \(2, 2\)\).*allow_unused=True"):
