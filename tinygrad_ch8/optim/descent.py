@@ -123,7 +123,7 @@ class DescentOptimizer(Optimizer):
             state["n_iter"] += 1
             d = self.direction(objective, gradient, state)
             slope = float(gradient @ d)
-            if slope > -tolerance_change:
+            if not slope < 0:
                 state["message"] = f"stopped: the direction does not descend (gᵀd = {slope:.3g})"
                 break
             alpha0 = self.initial_step(value, gradient, d, state)

@@ -50,14 +50,17 @@ class LBFGS(DescentOptimizer):
 
     As in PyTorch: one ``step(closure)`` runs up to ``max_iter`` iterations and at most
     ``max_eval`` (default ``max_iter * 5 // 4``) closure evaluations; it stops early when
-    ‖g‖∞ ≤ ``tolerance_grad``, when gᵀd > −``tolerance_change``, when the step
-    (‖t d‖∞) or the change of the loss is below ``tolerance_change``. The first iteration
-    ever is a gradient step of length t = min(1, 1/‖g‖₁) · lr; a pair is added only when
-    yᵀs > 1e-10 (the oldest dropped beyond ``history_size``), and the memory carries over
-    from one ``step`` to the next. With ``line_search_fn=None`` the trajectory is
-    PyTorch's step for step (up to round-off; where PyTorch skips evaluating the last point
-    of a fixed-step run, this one evaluates it, so it reports the loss there). With
-    ``"strong_wolfe"`` the line search is Nocedal & Wright's Algorithms 3.5/3.6
+    ‖g‖∞ ≤ ``tolerance_grad``, or when the step (‖t d‖∞) or the change of the loss is below
+    ``tolerance_change``. The first iteration ever is a gradient step of length
+    t = min(1, 1/‖g‖₁) · lr; a pair is added only when yᵀs > 1e-10 (the oldest dropped
+    beyond ``history_size``), and the memory carries over from one ``step`` to the next.
+
+    Where it differs from PyTorch: PyTorch also stops when gᵀd > −``tolerance_change``,
+    which stalls every later call once ‖g‖ is small; here only a direction that does not
+    descend (gᵀd ≥ 0) stops. PyTorch skips evaluating the last point of a fixed-step run;
+    this one evaluates it, so it reports the loss there. Otherwise, with
+    ``line_search_fn=None``, the trajectory is PyTorch's step for step (up to round-off).
+    With ``"strong_wolfe"`` the line search is Nocedal & Wright's Algorithms 3.5/3.6
     (``line_search.py``) where PyTorch ports minFunc's: both return strong Wolfe steps, not
     always the same ones. ``"backtracking"`` (Armijo) is an extra choice.
 
