@@ -83,7 +83,7 @@ def main():
     linear = excess["linear decay to ε_0/100 at τ = steps/2 (the book's)"]
     large_early = excess[f"constant ε = {INITIAL_LR}"][steps // 10]
     print(f"At constant ε = {INITIAL_LR} SGD hovers at an excess of {constant:.1e}. A 10x smaller constant "
-          f"ε lowers that floor to {small[last].mean():.1e} but starts slowly ({small[steps // 10]:.1e} "
+          f"ε ends at {small[last].mean():.1e} and starts slowly ({small[steps // 10]:.1e} "
           f"after 10% of the steps, against {large_early:.1e}); the book's linear "
           f"decay starts as fast and ends at {linear[last].mean():.1e}, "
           f"{constant / linear[last].mean():.0f} times below the constant ε.")
