@@ -5,11 +5,13 @@
     continuation          Gaussian-blurred objectives, each solution starting the next
     curriculum            a sampler that shows easy examples first (and its variants)
     pretraining           greedy supervised pretraining, layer by layer, then joint fine-tuning
+    fitnets               a thin deep student trained from a wide teacher's hints and soft targets
 """
 
 from .continuation import ContinuationResult, blurred_objective, continuation, geometric_sigmas
 from .coordinate_descent import CoordinateDescentResult, coordinate_descent
 from .curriculum import SCHEDULES, CurriculumSampler, linear_pacing
+from .fitnets import FitNetResult, distillation_loss, hint_loss, train_distillation, train_fitnet, train_hints
 from .pretraining import PretrainingResult, frozen_features, greedy_pretrain, pretrain_layer
 from .sparse_coding import SparseCodingResult, soft_threshold, sparse_coding
 
@@ -19,4 +21,5 @@ __all__ = [
     "continuation", "ContinuationResult", "blurred_objective", "geometric_sigmas",
     "CurriculumSampler", "linear_pacing", "SCHEDULES",
     "greedy_pretrain", "pretrain_layer", "frozen_features", "PretrainingResult",
+    "train_fitnet", "train_hints", "train_distillation", "hint_loss", "distillation_loss", "FitNetResult",
 ]
