@@ -66,9 +66,10 @@ def error(A, b, path):
 def main():
     args = parse_args(__doc__)
     # the picture: a narrow 2-D valley
-    A2 = spd_matrix(np.array([1.0, 30.0]), seed=0)
+    rotation = np.array([[np.cos(0.6), -np.sin(0.6)], [np.sin(0.6), np.cos(0.6)]])
+    A2 = rotation @ np.diag([1.0, 12.0]) @ rotation.T
     b2 = A2 @ np.array([1.0, 0.5])
-    start2 = np.array([-2.0, 1.8])
+    start2 = np.array([-2.0, 0.0])
     paths = {"steepest descent (exact line search)": steepest_descent(A2, b2, start2, 30),
              "linear CG": linear_cg(A2, b2, start2, 2),
              "nonlinear CG (Alg. 8.9)": nonlinear_cg(A2, b2, start2, 4)}
@@ -84,7 +85,7 @@ def main():
               "linear CG": error(A, b, linear_cg(A, b, start, k)),
               "nonlinear CG": error(A, b, nonlinear_cg(A, b, start, 2 * k))}
 
-    print("2-D valley (κ = 30), distance to θ* after each method's steps:")
+    print("2-D valley (κ = 12), distance to θ* after each method's steps:")
     for name, path in paths.items():
         print(f"  {name:38s} {len(path) - 1:3d} steps -> {error(A2, b2, path)[-1]:.1e}")
     print(f"{k}-D quadratic with eigenvalues from 1 to {condition:.0f}, ‖θ − θ*‖ relative to the start:")
@@ -96,16 +97,17 @@ def main():
             summary = f"below 1e-8 after {reached[0]} steps"
         print(f"  {name:17s} {summary}")
 
-    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.6))
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13.5, 4.8))
     def f2(X, Y):
         return 0.5 * (A2[0, 0] * X * X + 2 * A2[0, 1] * X * Y + A2[1, 1] * Y * Y) - b2[0] * X - b2[1] * Y
 
-    viz.plot_contour_paths(f2, paths, xlim=(-2.5, 2.5), ylim=(-1.0, 2.5), ax=left,
+    viz.plot_contour_paths(f2, paths, xlim=(-2.5, 2.0), ylim=(-1.5, 2.0), ax=left,
                            title="a 2-D valley: zig-zag against conjugate directions")
     viz.plot_curves({name: values / values[0] for name, values in errors.items()}, xlabel="step",
                     ylabel="‖θ − θ*‖ / ‖θ₀ − θ*‖", logy=True, ax=right,
                     title=f"k = {k} dimensions: CG is exact after k steps")
     right.axvline(k, color="gray", linestyle=":")
+    figure.tight_layout()
     save_figure(figure, args, "cg_vs_steepest_descent")
 
 
