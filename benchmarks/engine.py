@@ -16,8 +16,10 @@ Measures, and prints as one markdown table with the targets of issue 2:
 3. the cost of a Hessian-vector product over one gradient on the middle MLP (target ≤ 3);
 4. resident memory after 1,000 training steps against after 10 (target: no growth).
 
-Timings alternate engine and baseline runs and report medians after a warm-up, so a machine
-shared with other work affects both sides alike; rerun and keep the best when it is busy.
+Engine and baseline runs are timed in turn after a warm-up and each side's median is reported,
+so a machine shared with other work affects both sides alike; rerun and keep the best when it
+is busy. A multi-threaded BLAS on an oversubscribed machine makes absolute times erratic (the
+ratios hold up better); `OPENBLAS_NUM_THREADS=1` gives steadier absolute numbers there.
 """
 
 from __future__ import annotations
@@ -119,26 +121,21 @@ def synchronizer(device: str):
     return lambda: None
 
 
-def median_seconds(run, repeats: int, synchronize, warmup: int = 3) -> float:
+def interleaved_medians(runs: dict, repeats: int, synchronize, warmup: int = 3) -> dict:
+    """Median seconds of each run, timed in turn (A, B, A, B, ...) so that a burst of load from
+    elsewhere on the machine falls on both sides alike."""
     for _ in range(warmup):
-        run()
+        for run in runs.values():
+            run()
     synchronize()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        synchronize()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def alternating_medians(runs: dict, repeats: int, synchronize, rounds: int = 3) -> dict:
-    """Median seconds of each run, measured in alternating rounds so that load is shared fairly."""
     samples = {name: [] for name in runs}
-    for _ in range(rounds):
+    for _ in range(repeats):
         for name, run in runs.items():
-            samples[name].append(median_seconds(run, max(repeats // rounds, 1), synchronize))
-    return {name: min(values) for name, values in samples.items()}
+            start = time.perf_counter()
+            run()
+            synchronize()
+            samples[name].append(time.perf_counter() - start)
+    return {name: statistics.median(times) for name, times in samples.items()}
 
 
 def measure_step(xp, size, repeats, synchronize) -> tuple[float, float]:
@@ -153,7 +150,7 @@ def measure_step(xp, size, repeats, synchronize) -> tuple[float, float]:
         "engine": lambda: engine_step(x_tensor, y_t, parameters),
         "array": lambda: array_step(xp, x, y, array_layers),
     }
-    medians = alternating_medians(runs, repeats, synchronize)
+    medians = interleaved_medians(runs, repeats, synchronize)
     return medians["engine"], medians["array"]
 
 
@@ -174,7 +171,7 @@ def measure_op_overhead(xp, device, synchronize) -> dict:
     def forward_and_backward():
         (leaf_a + leaf_b).backward(seed)
 
-    medians = alternating_medians({
+    medians = interleaved_medians({
         "array": repeat(lambda: a_array + b_array),
         "forward": repeat(lambda: plain_a + plain_b),
         "forward (recording)": repeat(lambda: leaf_a + leaf_b),
@@ -201,7 +198,7 @@ def measure_hvp(xp, repeats, synchronize) -> tuple[float, float]:
     def hessian_vector_product():
         tg.autograd.hvp(loss, arrays, directions)
 
-    medians = alternating_medians({"gradient": gradient, "hvp": hessian_vector_product}, repeats, synchronize)
+    medians = interleaved_medians({"gradient": gradient, "hvp": hessian_vector_product}, repeats, synchronize)
     return medians["gradient"], medians["hvp"]
 
 
@@ -286,7 +283,7 @@ def main(argv=None) -> int:
         verdict = "" if met is None else ("yes" if met else "**no**")
         print(f"| {name} | {engine_text} | {array_text} | {ratio_text} | {target} | {verdict} |")
     print("\n(batch, in, hidden, depth): depth = number of hidden layers, then a 10-class output layer;"
-          " float32; medians of alternating runs after a warm-up.")
+          " float32; medians of interleaved runs after a warm-up.")
     return 0
 
 
