@@ -144,3 +144,33 @@ def test_links_and_named_files_in_the_docs_exist(page):
     targets += [REPOSITORY / name for name in FILE_NAME.findall(text)]
     missing = [str(target.relative_to(REPOSITORY)) for target in targets if not target.resolve().exists()]
     assert not missing, f"{page.name} points to files that do not exist: {missing}"
+
+
+API_NAME = re.compile(r"`((?:optim|nn|init|data|viz|strategies|autograd|functional)(?:\.\w+)+)")
+TABLE_ROW = re.compile(r"`(examples/\w+\.py)` \| ([^|]*)\|\s*$")
+FIGURE = re.compile(r"`(\w+)\.png`")
+
+
+def test_chapter_map_names_real_apis():
+    text = (DOCS / "chapter-map.md").read_text(encoding="utf-8")
+    names = sorted(set(API_NAME.findall(text)))
+    assert len(names) > 30
+    missing = []
+    for dotted in names:
+        try:
+            resolve("tinygrad_ch8", dotted)
+        except AttributeError:
+            missing.append(dotted)
+    assert not missing, f"chapter-map.md names APIs that do not exist: {missing}"
+
+
+def test_chapter_map_figures_are_the_ones_their_examples_save():
+    wrong = []
+    for line in (DOCS / "chapter-map.md").read_text(encoding="utf-8").splitlines():
+        row = TABLE_ROW.search(line)
+        if not row or not (REPOSITORY / row.group(1)).exists():
+            continue  # a missing example is reported by the link test
+        source = (REPOSITORY / row.group(1)).read_text(encoding="utf-8")
+        wrong += [f"{row.group(1)}: {figure}.png" for figure in FIGURE.findall(row.group(2))
+                  if f'"{figure}"' not in source]
+    assert not wrong, f"chapter-map.md lists figures that these examples do not save: {wrong}"
