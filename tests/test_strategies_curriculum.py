@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from tinygrad_ch8.data import DataLoader
 from tinygrad_ch8.strategies import CurriculumSampler, linear_pacing
 
 N = 1000
@@ -63,6 +64,16 @@ def test_iterating_advances_the_stage_and_stops_at_the_last():
     assert largest_rank_seen[0] < N / 2 <= largest_rank_seen[1] < largest_rank_seen[2] == N - 1
     assert sampler.stage == 2 and largest_rank_seen[3] == N - 1
     assert len(sampler) == N
+
+
+def test_with_the_data_loader_each_epoch_is_the_next_stage():
+    X = np.arange(N, dtype=float)[:, None]
+    sampler = CurriculumSampler(DIFFICULTY, schedule="easy_first", n_stages=4, start_fraction=0.25, rng=0)
+    loader = DataLoader(X, np.zeros(N, dtype=np.int64), batch_size=100, sampler=sampler)
+    for epoch in range(5):
+        rows = np.concatenate([inputs.numpy()[:, 0] for inputs, _ in loader]).astype(int)
+        pool_size = math.ceil(min(0.25 + 0.25 * epoch, 1.0) * N)
+        assert len(rows) == N and DIFFICULTY[rows].max() == pool_size - 1
 
 
 def test_bad_arguments_are_rejected():

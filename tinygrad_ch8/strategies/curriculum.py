@@ -16,7 +16,8 @@ Schedules:
     "uniform"     no curriculum: every stage draws from the whole set.
 
 Each pass over the sampler (one epoch) is one stage, and the stage then advances; it stays at
-the last stage once reached.
+the last stage once reached. The DataLoader calls ``set_epoch(epoch)`` before each epoch, which
+sets the stage to the epoch number (capped at the last stage).
 """
 
 from __future__ import annotations
@@ -112,6 +113,10 @@ class CurriculumSampler:
         indices[~from_everywhere] = np.concatenate(shuffled_passes)[:n_pool] if n_passes else []
         indices[from_everywhere] = self.generator.integers(0, self.order.size, int(from_everywhere.sum()))
         return indices
+
+    def set_epoch(self, epoch: int) -> None:
+        """Run ``epoch`` as stage min(epoch, S − 1) (the DataLoader's sampler protocol)."""
+        self.stage = min(epoch, self.n_stages - 1)
 
     def __iter__(self) -> Iterator[int]:
         indices = self.stage_indices(self.stage)
