@@ -32,6 +32,7 @@ import abc
 import math
 from collections.abc import Callable, Iterable
 
+from .. import backend
 from ..tensor import Tensor
 from .flat import set_parameters
 from .line_search import backtracking, step_from_last_decrease, strong_wolfe
@@ -110,7 +111,7 @@ class DescentOptimizer(Optimizer):
 
     def _iterate(self, objective: Objective, group: dict, state: dict) -> Tensor:
         value, gradient = objective.evaluate()
-        first_value = Tensor(value, dtype=gradient.dtype)
+        first_value = Tensor(value, dtype=gradient.dtype, device=backend.device_of(gradient))
         x = objective.x()
         objective.accept(x)
         max_eval = group["max_eval"] if group["max_eval"] is not None else group["max_iter"] * 5 // 4
