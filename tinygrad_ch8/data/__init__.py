@@ -13,6 +13,7 @@ from . import synthetic
 from .digits import load_digits
 from .external import mnist1d, mnist_idx, read_idx
 from .loader import DataLoader
+from .preprocessing import standardize
 from .synthetic import (
     beale,
     gaussian_blobs,
@@ -23,6 +24,7 @@ from .synthetic import (
 )
 
 __all__ = [
-    "load_digits", "DataLoader", "synthetic", "spirals", "gaussian_blobs", "planted_sparse_coding",
-    "ill_conditioned_quadratic", "rosenbrock", "beale", "mnist1d", "mnist_idx", "read_idx",
+    "load_digits", "DataLoader", "standardize", "synthetic", "spirals", "gaussian_blobs",
+    "planted_sparse_coding", "ill_conditioned_quadratic", "rosenbrock", "beale",
+    "mnist1d", "mnist_idx", "read_idx",
 ]

@@ -7,9 +7,10 @@
 from . import init
 from .auxiliary import AuxiliaryHeads
 from .layers import BatchNorm1d, Linear, ReLU, Residual, Sequential, Sigmoid, Tanh
+from .mlp import mlp
 from .module import HookHandle, IncompatibleKeys, Module, Parameter
 
 __all__ = [
     "Module", "Parameter", "HookHandle", "IncompatibleKeys", "Linear", "ReLU", "Sigmoid", "Tanh",
-    "Sequential", "BatchNorm1d", "Residual", "AuxiliaryHeads", "init",
+    "Sequential", "BatchNorm1d", "Residual", "AuxiliaryHeads", "mlp", "init",
 ]
