@@ -10,6 +10,9 @@ numbers on both devices.
 
 from __future__ import annotations
 
+import ctypes
+import sys
+
 import numpy
 
 try:  # CuPy is the optional `cuda` extra; its absence is reported only when "cuda" is asked for
@@ -21,6 +24,28 @@ except Exception as error:  # noqa: BLE001 - any failure to import means "no CuP
     cupy = None
     cupyx = None
     _cupy_import_error = error
+
+def _keep_freed_host_memory() -> None:
+    """Ask glibc's malloc to reuse freed blocks of up to 32 MiB instead of returning them to the OS.
+
+    Why: by default a large array is mmap'ed fresh and unmapped when freed, so while a graph keeps
+    many arrays alive (double backward, big batches) every new array pays a page fault per 4 KiB:
+    a 0.8 MB product then costs 0.45 ms instead of 0.03 ms. Keeping the memory (as PyTorch's caching
+    allocator does) removes that; resident memory stays at its peak instead of shrinking. Other C
+    libraries (musl, macOS) are left alone.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3  # from <malloc.h>
+    mallopt(m_mmap_threshold, 32 * 1024 * 1024)  # glibc's largest allowed value on 64-bit
+    mallopt(m_trim_threshold, 256 * 1024 * 1024)
+
+
+if sys.platform.startswith("linux"):
+    _keep_freed_host_memory()
 
 DEVICES = ("cpu", "cuda")
 FLOAT_DTYPES = (numpy.dtype("float32"), numpy.dtype("float64"))

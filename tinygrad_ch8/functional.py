@@ -28,7 +28,7 @@ def tanh(x: Tensor) -> Tensor:
 
 def logsumexp(x: Tensor, axis: int = -1, keepdims: bool = False) -> Tensor:
     """log Σ_axis exp(x), computed as m + log Σ exp(x − m) with m the (constant) maximum."""
-    m = x.max(axis=axis, keepdims=True).detach()
+    m = Tensor.from_array(x.data.max(axis=axis, keepdims=True))  # a constant: no node in the graph
     result = m + (x - m).exp().sum(axis=axis, keepdims=True).log()
     return result if keepdims else result.reshape(*_drop_axis(x.shape, axis))
 
