@@ -107,10 +107,27 @@ def run(args: argparse.Namespace) -> int:
                      "pip install 'tinygrad-ch8[plot]'")
         matplotlib.use("Agg")
     try:
-        device = backend.check_device(args.device)
+        backend.check_device(args.device)
     except RuntimeError as error:
         sys.exit(f"tinygrad-ch8 train: {error}")
+    start = time.perf_counter()
+    model, history = fit(args)
+    seconds = time.perf_counter() - start
+    print(f"final training loss {history.epoch_loss[-1]:.4f}, training accuracy "
+          f"{100 * history.train_accuracy[-1]:.1f}%, {seconds:.1f} s")
+    if args.save:
+        save(model.state_dict(), args.save)
+        print(f"checkpoint saved to {args.save}")
+    if args.plot:
+        plot_history(history, args.plot)
+        print(f"curves saved to {args.plot}")
+    print(f"test accuracy: {100 * history.test_accuracy[-1]:.1f}%")
+    return 0
 
+
+def fit(args: argparse.Namespace) -> tuple[nn.Module, History]:
+    """Build the data, model, optimizer and schedule that ``args`` describe, train, and return both."""
+    device = args.device
     backend.manual_seed(args.seed)
     X_train, y_train = data.load_digits("train", device=device)
     X_test, y_test = data.load_digits("test", device=device)
@@ -123,24 +140,12 @@ def run(args: argparse.Namespace) -> int:
         final_lrs = [group["lr"] * FINAL_LR_FRACTION for group in optimizer.param_groups]
         schedule = optim.lr_scheduler.LinearDecay(optimizer, tau=args.epochs, final_lr=final_lrs)
     loader = data.DataLoader(X_train, y_train, batch_size=args.batch_size, rng=args.seed)
-
     print(f"training {args.hidden or 'no hidden layers'} {args.activation} on {len(y_train)} digits "
           f"({len(y_test)} held out), {args.optimizer}, {args.epochs} epochs, device {device}")
-    start = time.perf_counter()
     history = train_classifier(model, optimizer, loader, args.epochs, test_data=(X_test, y_test),
                                progress=not args.no_progress,
                                on_epoch_end=None if schedule is None else lambda epoch, _: schedule.step())
-    seconds = time.perf_counter() - start
-    print(f"final training loss {history.epoch_loss[-1]:.4f}, training accuracy "
-          f"{100 * history.train_accuracy[-1]:.1f}%, {seconds:.1f} s")
-    if args.save:
-        save(model.state_dict(), args.save)
-        print(f"checkpoint saved to {args.save}")
-    if args.plot:
-        plot_history(history, args.plot)
-        print(f"curves saved to {args.plot}")
-    print(f"test accuracy: {100 * history.test_accuracy[-1]:.1f}%")
-    return 0
+    return model, history
 
 
 def plot_history(history: History, path: str) -> None:
