@@ -201,14 +201,16 @@ def test_missing_dot_still_writes_the_dot_file_and_says_how_to_install(tmp_path,
 
 
 @needs_dot
-@pytest.mark.parametrize("model", ["mlp", "batchnorm", "hvp"])
+@pytest.mark.parametrize("model", ["mlp", "batchnorm", "residual", "hvp"])
 def test_graph_command_writes_a_file(model, tmp_path, capsys):
     path = tmp_path / f"{model}.svg"
     assert cli.main(["graph", "-o", str(path), "--model", model, "--batch-size", "8"]) == 0
     svg = path.read_text()
-    assert "layers.0.weight" in svg and "MatMul" in svg
-    assert ("v[layers.0.weight]" in svg) == (model == "hvp")
-    assert ("layers.1.gamma" in svg) == (model == "batchnorm")
+    assert "layers.0.layers.0.weight" in svg and "MatMul" in svg  # the train command's nn.mlp
+    assert ("v[layers.0.layers.0.weight]" in svg) == (model == "hvp")
+    assert ("layers.0.layers.1.gamma" in svg) == (model == "batchnorm")
+    assert ("layers.2.block.layers.0.weight" in svg) == (model == "residual")
+    assert ("grad mean" in svg) == (model != "hvp")  # after the step's backward the parameters have grads
     assert str(path) in capsys.readouterr().out
 
 

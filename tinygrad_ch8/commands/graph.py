@@ -1,11 +1,13 @@
 """Command line: ``tinygrad-ch8 graph -o FILE``, the computation graph of one training step.
 
-The default draws the cross-entropy loss of the default MLP (64 -> 128 -> 10, ReLU) on a
-minibatch of the bundled digits, after its backward pass, so every parameter box shows the
-mean and std of its gradient. ``--model batchnorm`` puts a batch norm layer in the hidden
-layer (§8.7.1); ``--model hvp`` draws the graph that ``backward(create_graph=True)`` records
-for ∇J·v, whose gradient is the Hessian-vector product Hv used by Newton-CG (§8.6.1). The
-format comes from the extension of FILE: .svg, .png, .pdf or .dot.
+The default draws the cross-entropy loss of the default MLP of ``tinygrad-ch8 train``
+(64 -> 256 -> 128 -> 10, ReLU, ``nn.mlp``) on a minibatch of the standardized digits, after
+its backward pass, so every parameter box shows the mean and std of its gradient.
+``--model batchnorm`` normalizes every hidden layer (§8.7.1), ``--model residual`` adds a
+residual block (§8.7.5), and ``--model hvp`` draws the graph that
+``backward(create_graph=True)`` records for ∇J·v, whose gradient is the Hessian-vector
+product Hv used by Newton-CG (§8.6.1). The format comes from the extension of FILE: .svg,
+.png, .pdf or .dot.
 """
 
 from __future__ import annotations
@@ -13,20 +15,20 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .. import backend, nn
+from .. import backend, data, nn
 from ..autograd import grad
 from ..creation import randn
-from ..data.digits import load_digits
 from ..functional import cross_entropy
 from ..tensor import Tensor
 from ..viz import draw_graph, render_graph
 
 MODELS = {
-    "mlp": "the default MLP 64 -> 128 -> 10 (ReLU): forward, loss and backward of one training step",
-    "batchnorm": "the MLP with batch normalization in its hidden layer (§8.7.1)",
+    "mlp": "the default MLP 64 -> 256 -> 128 -> 10 (ReLU): forward, loss and backward of one training step",
+    "batchnorm": "the MLP with batch normalization in every hidden layer (§8.7.1)",
+    "residual": "the MLP with one residual block after the hidden layers (§8.7.5)",
     "hvp": "the double-backward graph of ∇J·v for the MLP: its gradient is the Hessian-vector product Hv",
 }
-HIDDEN_UNITS = 128
+HIDDEN_WIDTHS = (256, 128)  # the default of `tinygrad-ch8 train`
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,19 +45,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the initialization (default: 0)")
 
 
-def build_model(name: str) -> nn.Module:
-    if name == "batchnorm":  # the layer before batch norm needs no bias: β does its job
-        return nn.Sequential(nn.Linear(64, HIDDEN_UNITS, bias=False, init="he_normal"),
-                             nn.BatchNorm1d(HIDDEN_UNITS), nn.ReLU(), nn.Linear(HIDDEN_UNITS, 10))
-    return nn.Sequential(nn.Linear(64, HIDDEN_UNITS, init="he_normal"), nn.ReLU(),
-                         nn.Linear(HIDDEN_UNITS, 10))
+def build_model(name: str, in_features: int) -> nn.Module:
+    return nn.mlp(in_features, HIDDEN_WIDTHS, data.digits.N_CLASSES, batch_norm=name == "batchnorm",
+                  residual_blocks=1 if name == "residual" else 0)
 
 
 def training_step_graph(args: argparse.Namespace):
     """The Digraph of one step: the loss with the gradients filled in, or the graph of ∇J·v."""
     backend.manual_seed(args.seed)
-    model = build_model(args.model)
-    images, labels = load_digits("train", device=args.device)
+    images, labels = data.load_digits("train", device=args.device)
+    (images,) = data.standardize(images)
+    model = build_model(args.model, images.shape[1])
     batch = Tensor.from_array(images[: args.batch_size])
     loss = cross_entropy(model(batch), labels[: args.batch_size])
     if args.model != "hvp":
