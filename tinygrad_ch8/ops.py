@@ -98,7 +98,7 @@ class Pow(Function):
     def backward(self, gy):
         (x,) = self.inputs
         c = self.exponent
-        return (gy * c * x ** (c - 1),)
+        return (gy * c * (x if c == 2 else x ** (c - 1)),)  # x ** 1 would add a needless node
 
 
 # ---------------------------------------------------------------- element-wise functions
