@@ -1,12 +1,13 @@
 """Command line: ``tinygrad-ch8 train``, the main job: a network on the bundled handwritten digits.
 
-With no flags it trains a 64-256-128-10 ReLU perceptron (He initialization) with SGD and
-momentum 0.9, learning rate 0.05 decayed linearly to 1% of itself over the epochs (the
-book's Algorithm 8.1 schedule), weight decay 1e-3 and minibatches of 32, for 30 epochs on
-standardized pixels. That reaches about 97.5% test accuracy (at least 97% for every seed
-tried) in a few seconds on one CPU core. A tqdm bar shows the epoch, loss and accuracies;
-the last line printed is ``test accuracy: NN.N%``. The same seed gives the same loss curve,
-bit for bit, on the CPU.
+With no flags it trains a 64-256-128-10 ReLU perceptron (He initialization) with batch
+normalization in both hidden layers (§8.7.1), by SGD with momentum 0.9 and weight decay 1e-3,
+learning rate 0.1 decayed linearly to 1% of itself over the epochs (the book's Algorithm 8.1
+schedule), minibatches of 32, for 30 epochs on standardized pixels. Over seeds 0-59 that
+reached 97.5-99.2% test accuracy (mean 98.2%) in about a second per run on one CPU core;
+without batch norm (``--no-batch-norm``) seeds 0-19 averaged 97.8%, and one ended below 97%.
+A tqdm bar shows the epoch, loss and accuracies; the last line printed is
+``test accuracy: NN.N%``. The same seed gives the same loss curve, bit for bit, on the CPU.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ..serialization import save
 from ..training import History, train_classifier
 
 FINAL_LR_FRACTION = 0.01  # the book's advice for ε_τ: about 1% of ε_0
-SGD_DEFAULT_LR = 0.05
+SGD_DEFAULT_LR = 0.1
 
 
 def positive_int(text: str) -> int:
@@ -50,7 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--hidden", type=positive_int, nargs="*", default=[256, 128], metavar="WIDTH",
                         help="hidden layer widths (default: 256 128; none for softmax regression)")
     parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu", help="hidden unit")
-    parser.add_argument("--batch-norm", action="store_true", help="batch normalization in every hidden layer")
+    parser.add_argument("--batch-norm", action=argparse.BooleanOptionalAction, default=True,
+                        help="batch normalization in every hidden layer (default: on)")
     parser.add_argument("--residual", type=non_negative_int, default=0, metavar="N",
                         help="N residual blocks after the hidden layers (default: 0)")
     parser.add_argument("--init", choices=sorted(INITIALIZERS), default=None,
