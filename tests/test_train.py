@@ -53,7 +53,7 @@ def test_save_and_plot_write_a_checkpoint_that_reproduces_the_accuracy(capsys, t
 
 @pytest.mark.parametrize("flags", [
     ["--activation", "tanh", "--residual", "1", "--init", "orthogonal", "--optimizer", "adam",
-     "--lr", "0.003"],
+     "--lr", "0.003", "--no-batch-norm"],
     ["--activation", "sigmoid", "--optimizer", "rmsprop", "--batch-size", "64", "--batch-norm"],
 ])
 def test_other_architectures_and_optimizers_train(capsys, flags):
