@@ -16,11 +16,12 @@ def small_model():
 
 def test_round_trip_keeps_names_order_values_and_dtypes(tmp_path):
     state = {"b": np.arange(3, dtype=np.int64), "a.weight": np.ones((2, 2), dtype=np.float32),
-             "c": tg.Tensor([1.5, 2.5], dtype="float64"), "d": 3.0}
+             "c": tg.Tensor([1.5, 2.5], dtype="float64"), "d": 3.0,
+             "file": np.zeros(1), "allow_pickle": np.ones(1)}  # numpy.savez's keywords, here plain names
     path = tmp_path / "state.npz"
     tg.save(state, path)
     loaded = tg.load(path)
-    assert list(loaded) == ["b", "a.weight", "c", "d"]
+    assert list(loaded) == ["b", "a.weight", "c", "d", "file", "allow_pickle"]
     np.testing.assert_array_equal(loaded["b"], state["b"])
     assert loaded["a.weight"].dtype == np.float32 and loaded["c"].dtype == np.float64
     np.testing.assert_array_equal(loaded["c"], [1.5, 2.5])

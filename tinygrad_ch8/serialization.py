@@ -39,13 +39,22 @@ def save(state_dict: Mapping, path: str | os.PathLike) -> None:
     descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
     try:
         with os.fdopen(descriptor, "wb") as file:
-            backend.numpy.savez(file, **arrays)
+            _write_npz(file, arrays)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def _write_npz(file, arrays: dict) -> None:
+    """What ``numpy.savez`` writes (one ``NAME.npy`` member per array, uncompressed), without its
+    keyword arguments, so that a key such as ``file`` or ``allow_pickle`` is just a name."""
+    with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, array in arrays.items():
+            with archive.open(name + ".npy", "w", force_zip64=True) as member:
+                backend.numpy.lib.format.write_array(member, array, allow_pickle=False)
 
 
 def load(path: str | os.PathLike) -> dict:
