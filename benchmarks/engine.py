@@ -34,7 +34,9 @@ from pathlib import Path
 
 import numpy
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+sys.path.insert(
+    0, str(Path(__file__).resolve().parents[1])
+)  # run from a checkout without installing
 
 import tinygrad_ch8 as tg  # noqa: E402
 import tinygrad_ch8.functional as F  # noqa: E402
@@ -55,7 +57,9 @@ def make_problem(xp, size, seed=0):
     layers = []
     for fan_in, fan_out in zip(widths[:-1], widths[1:], strict=True):
         weight = rng.standard_normal((fan_in, fan_out)) * numpy.sqrt(2.0 / fan_in)
-        layers.append((xp.asarray(weight, dtype=numpy.float32), xp.zeros(fan_out, dtype=numpy.float32)))
+        layers.append(
+            (xp.asarray(weight, dtype=numpy.float32), xp.zeros(fan_out, dtype=numpy.float32))
+        )
     x = xp.asarray(rng.standard_normal((batch, inputs)), dtype=numpy.float32)
     y = xp.asarray(rng.integers(0, CLASSES, size=batch))
     return x, y, layers
@@ -144,7 +148,10 @@ def measure_step(xp, size, repeats, synchronize) -> tuple[float, float]:
     parameters = as_parameters(engine_layers)
     x_tensor = tg.Tensor.from_array(x_t)
     # the same start gives the same first loss: a check that both sides compute one network
-    first_engine, first_array = engine_step(x_tensor, y_t, parameters), array_step(xp, x, y, array_layers)
+    first_engine, first_array = (
+        engine_step(x_tensor, y_t, parameters),
+        array_step(xp, x, y, array_layers),
+    )
     assert abs(first_engine - first_array) <= 1e-4 * abs(first_array), (first_engine, first_array)
     runs = {
         "engine": lambda: engine_step(x_tensor, y_t, parameters),
@@ -166,17 +173,22 @@ def measure_op_overhead(xp, device, synchronize) -> dict:
         def run():
             for _ in range(loops):
                 body()
+
         return run
 
     def forward_and_backward():
         (leaf_a + leaf_b).backward(seed)
 
-    medians = interleaved_medians({
-        "array": repeat(lambda: a_array + b_array),
-        "forward": repeat(lambda: plain_a + plain_b),
-        "forward (recording)": repeat(lambda: leaf_a + leaf_b),
-        "forward + backward": repeat(forward_and_backward),
-    }, repeats=15, synchronize=synchronize)
+    medians = interleaved_medians(
+        {
+            "array": repeat(lambda: a_array + b_array),
+            "forward": repeat(lambda: plain_a + plain_b),
+            "forward (recording)": repeat(lambda: leaf_a + leaf_b),
+            "forward + backward": repeat(forward_and_backward),
+        },
+        repeats=15,
+        synchronize=synchronize,
+    )
     return {name: seconds / loops * 1e6 for name, seconds in medians.items()}
 
 
@@ -198,7 +210,9 @@ def measure_hvp(xp, repeats, synchronize) -> tuple[float, float]:
     def hessian_vector_product():
         tg.autograd.hvp(loss, arrays, directions)
 
-    medians = interleaved_medians({"gradient": gradient, "hvp": hessian_vector_product}, repeats, synchronize)
+    medians = interleaved_medians(
+        {"gradient": gradient, "hvp": hessian_vector_product}, repeats, synchronize
+    )
     return medians["gradient"], medians["hvp"]
 
 
@@ -239,8 +253,12 @@ def measure_memory(xp, device, steps: int) -> tuple[float, float]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    parser.add_argument("--repeats", type=int, default=30, help="timed runs per measurement (default 30)")
-    parser.add_argument("--quick", action="store_true", help="few repeats and 200 memory steps: a smoke run")
+    parser.add_argument(
+        "--repeats", type=int, default=30, help="timed runs per measurement (default 30)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="few repeats and 200 memory steps: a smoke run"
+    )
     args = parser.parse_args(argv)
     repeats, memory_steps = (6, 200) if args.quick else (args.repeats, 1000)
 
@@ -251,39 +269,76 @@ def main(argv=None) -> int:
         xp = numpy
     synchronize = synchronizer(args.device)
     baseline = "CuPy" if args.device == "cuda" else "NumPy"
-    threads = {name: os.environ.get(name, "unset") for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
-    print(f"device {args.device}, numpy {numpy.__version__}, {os.cpu_count()} CPUs, threads {threads}\n")
+    threads = {
+        name: os.environ.get(name, "unset") for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+    }
+    print(
+        f"device {args.device}, numpy {numpy.__version__}, {os.cpu_count()} CPUs, threads {threads}\n"
+    )
 
     rows = []
     for size in SIZES:
         engine, array = measure_step(xp, size, repeats, synchronize)
         ratio = engine / array
-        rows.append((f"MLP step {size}", f"{engine * 1e3:.3f} ms", f"{array * 1e3:.3f} ms", f"{ratio:.2f}",
-                     f"≤ {STEP_TARGETS[size]}", ratio <= STEP_TARGETS[size]))
+        rows.append(
+            (
+                f"MLP step {size}",
+                f"{engine * 1e3:.3f} ms",
+                f"{array * 1e3:.3f} ms",
+                f"{ratio:.2f}",
+                f"≤ {STEP_TARGETS[size]}",
+                ratio <= STEP_TARGETS[size],
+            )
+        )
 
     overhead = measure_op_overhead(xp, args.device, synchronize)
     for name in ("forward", "forward (recording)", "forward + backward"):
-        rows.append((f"3-element add, {name}", f"{overhead[name]:.1f} µs", f"{overhead['array']:.1f} µs",
-                     f"{overhead[name] / overhead['array']:.1f}", "(report)", None))
+        rows.append(
+            (
+                f"3-element add, {name}",
+                f"{overhead[name]:.1f} µs",
+                f"{overhead['array']:.1f} µs",
+                f"{overhead[name] / overhead['array']:.1f}",
+                "(report)",
+                None,
+            )
+        )
 
     gradient, hvp = measure_hvp(xp, repeats, synchronize)
-    rows.append((f"hvp / gradient, MLP {SIZES[1]}", f"{hvp * 1e3:.3f} ms", f"{gradient * 1e3:.3f} ms (grad)",
-                 f"{hvp / gradient:.2f}", f"≤ {HVP_TARGET}", hvp / gradient <= HVP_TARGET))
+    rows.append(
+        (
+            f"hvp / gradient, MLP {SIZES[1]}",
+            f"{hvp * 1e3:.3f} ms",
+            f"{gradient * 1e3:.3f} ms (grad)",
+            f"{hvp / gradient:.2f}",
+            f"≤ {HVP_TARGET}",
+            hvp / gradient <= HVP_TARGET,
+        )
+    )
 
     after_ten, after_many = measure_memory(xp, args.device, memory_steps)
     growth = after_many - after_ten
     what = "device pool" if args.device == "cuda" else "resident"
-    rows.append((f"engine {what} memory, step {memory_steps} vs step 10", f"{after_many:.1f} MiB",
-                 f"(step 10: {after_ten:.1f} MiB)", f"{growth:+.1f} MiB", "no growth (< 1 MiB)",
-                 growth < 1.0))
+    rows.append(
+        (
+            f"engine {what} memory, step {memory_steps} vs step 10",
+            f"{after_many:.1f} MiB",
+            f"(step 10: {after_ten:.1f} MiB)",
+            f"{growth:+.1f} MiB",
+            "no growth (< 1 MiB)",
+            growth < 1.0,
+        )
+    )
 
     print(f"| measure | engine | {baseline} | ratio | target | met |")
     print("|---|---|---|---|---|---|")
     for name, engine_text, array_text, ratio_text, target, met in rows:
         verdict = "" if met is None else ("yes" if met else "**no**")
         print(f"| {name} | {engine_text} | {array_text} | {ratio_text} | {target} | {verdict} |")
-    print("\n(batch, in, hidden, depth): depth = number of hidden layers, then a 10-class output layer;"
-          " float32; medians of interleaved runs after a warm-up.")
+    print(
+        "\n(batch, in, hidden, depth): depth = number of hidden layers, then a 10-class output layer;"
+        " float32; medians of interleaved runs after a warm-up."
+    )
     return 0
 
 

@@ -57,8 +57,10 @@ def scipy_run(method: str, x0):
 
 
 def rosenbrock_table(dimensions) -> list[str]:
-    lines = ["| n | method | f | ‖g‖∞ | nfev | ngev | nhvp | seconds | SciPy f | SciPy nfev | nfev ratio |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| n | method | f | ‖g‖∞ | nfev | ngev | nhvp | seconds | SciPy f | SciPy nfev | nfev ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for n in dimensions:
         x0 = np.array([-1.2, 1.0] * (n // 2))
         for ours, theirs in METHODS.items():
@@ -69,9 +71,13 @@ def rosenbrock_table(dimensions) -> list[str]:
             if reference is None:
                 scipy_cells = "– | – | –"
             else:
-                scipy_cells = f"{reference.fun:.2e} | {reference.nfev} | {result.nfev / reference.nfev:.2f}"
-            lines.append(f"| {n} | {ours} | {result.fun:.2e} | {float(abs(result.grad).max()):.1e} | "
-                         f"{result.nfev} | {result.ngev} | {result.nhvp} | {seconds:.2f} | {scipy_cells} |")
+                scipy_cells = (
+                    f"{reference.fun:.2e} | {reference.nfev} | {result.nfev / reference.nfev:.2f}"
+                )
+            lines.append(
+                f"| {n} | {ours} | {result.fun:.2e} | {float(abs(result.grad).max()):.1e} | "
+                f"{result.nfev} | {result.ngev} | {result.nhvp} | {seconds:.2f} | {scipy_cells} |"
+            )
     return lines
 
 
@@ -81,8 +87,13 @@ def hvp_cost(batch: int, width: int, repeats: int) -> list[str]:
     rng = np.random.default_rng(0)
     X = tg.Tensor(rng.standard_normal((batch, 64)))
     labels = rng.integers(0, 10, batch)
-    model = nn.Sequential(nn.Linear(64, width, rng=0), nn.Tanh(), nn.Linear(width, width, rng=1), nn.Tanh(),
-                          nn.Linear(width, 10, rng=2))
+    model = nn.Sequential(
+        nn.Linear(64, width, rng=0),
+        nn.Tanh(),
+        nn.Linear(width, width, rng=1),
+        nn.Tanh(),
+        nn.Linear(width, 10, rng=2),
+    )
     params = list(model.parameters())
     vectors = [tg.Tensor(rng.standard_normal(p.shape)) for p in params]
 
@@ -126,15 +137,23 @@ def hvp_cost(batch: int, width: int, repeats: int) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--fast", action="store_true", help="2 and 10 dimensions, a small MLP")
     args = parser.parse_args()
     print("## Rosenbrock from (−1.2, 1, ...), until ‖g‖∞ < 1e-5\n")
     print("\n".join(rosenbrock_table((2, 10) if args.fast else (2, 10, 100))))
     print("\n## Cost of a Hessian-vector product\n")
-    print("\n".join(hvp_cost(batch=64 if args.fast else 512, width=32 if args.fast else 256,
-                             repeats=3 if args.fast else 10)))
+    print(
+        "\n".join(
+            hvp_cost(
+                batch=64 if args.fast else 512,
+                width=32 if args.fast else 256,
+                repeats=3 if args.fast else 10,
+            )
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -63,8 +63,10 @@ def main():
         "RMSProp (ρ = 0.9)": lambda params, lr: optim.RMSprop(params, lr=lr, alpha=0.9, eps=1e-6),
     }
     best = {}
-    print(f"J(x) = 20 log(1 + exp(-4x)) + 0.05 (x - 10)^2 from x = {START}; {steps} steps; "
-          f"J* = {MINIMUM:.4f}")
+    print(
+        f"J(x) = 20 log(1 + exp(-4x)) + 0.05 (x - 10)^2 from x = {START}; {steps} steps; "
+        f"J* = {MINIMUM:.4f}"
+    )
     print(f"{'method':<20} {'lr':>6} {'final x':>9} {'final J - J*':>13} {'eff. lr at end':>15}")
     for name, make_optimizer in methods.items():
         runs = {lr: descend(make_optimizer, lr, steps) for lr in LEARNING_RATES}
@@ -72,8 +74,10 @@ def main():
         best[name] = (lr, runs[lr])
         for rate, run in runs.items():
             marker = "  <- best" if rate == lr else ""
-            print(f"{name:<20} {rate:>6g} {run['x'][-1]:>9.4f} {run['gap'][-1]:>13.3e} "
-                  f"{run['effective_lr'][-1]:>15.3e}{marker}")
+            print(
+                f"{name:<20} {rate:>6g} {run['x'][-1]:>9.4f} {run['gap'][-1]:>13.3e} "
+                f"{run['effective_lr'][-1]:>15.3e}{marker}"
+            )
 
     (ada_lr, ada), (rms_lr, rms) = best.values()
     for name, (lr, run) in best.items():
@@ -83,24 +87,42 @@ def main():
             continue
         later = min(entered + SETTLE_STEPS, steps - 1)
         rate = run["effective_lr"][later]
-        print(f"{name} entered the bowl (x > 1) at step {entered}; {later - entered} steps later its "
-              f"effective learning rate ε/(√r + δ) was {rate:.3g}, its ε divided by {lr / rate:.3g}.")
-    print(f"AdaGrad's sum keeps the steep gradients of the slope, so even with its best ε = {ada_lr:g} "
-          f"(first steps that long) it ends at x = {ada['x'][-1]:.3f}, J - J* = {ada['gap'][-1]:.2e}; "
-          f"RMSProp's average forgets them: x = {rms['x'][-1]:.3f}, J - J* = {rms['gap'][-1]:.2e} "
-          f"(ε = {rms_lr:g}).")
+        print(
+            f"{name} entered the bowl (x > 1) at step {entered}; {later - entered} steps later its "
+            f"effective learning rate ε/(√r + δ) was {rate:.3g}, its ε divided by {lr / rate:.3g}."
+        )
+    print(
+        f"AdaGrad's sum keeps the steep gradients of the slope, so even with its best ε = {ada_lr:g} "
+        f"(first steps that long) it ends at x = {ada['x'][-1]:.3f}, J - J* = {ada['gap'][-1]:.2e}; "
+        f"RMSProp's average forgets them: x = {rms['x'][-1]:.3f}, J - J* = {rms['gap'][-1]:.2e} "
+        f"(ε = {rms_lr:g})."
+    )
 
     labels = {name: f"{name}, ε = {lr:g}" for name, (lr, _) in best.items()}
     figure, (left, middle, right) = plt.subplots(1, 3, figsize=(16, 4.6), layout="constrained")
-    plot_curves({labels[name]: run["gap"] for name, (_, run) in best.items()}, ylabel="J(x) − J*", logy=True,
-                ax=left, title="gap to the minimum")
-    plot_curves({labels[name]: run["effective_lr"] for name, (_, run) in best.items()},
-                ylabel="effective learning rate ε / (√r + δ)", logy=True, ax=middle,
-                title="AdaGrad's rate only shrinks; RMSProp's recovers")
+    plot_curves(
+        {labels[name]: run["gap"] for name, (_, run) in best.items()},
+        ylabel="J(x) − J*",
+        logy=True,
+        ax=left,
+        title="gap to the minimum",
+    )
+    plot_curves(
+        {labels[name]: run["effective_lr"] for name, (_, run) in best.items()},
+        ylabel="effective learning rate ε / (√r + δ)",
+        logy=True,
+        ax=middle,
+        title="AdaGrad's rate only shrinks; RMSProp's recovers",
+    )
     right.plot(GRID, cost(GRID), color="tab:gray", label="J(x)")
     for name, (_, run) in best.items():
-        right.plot(run["x"][::max(steps // 60, 1)], cost(np.array(run["x"][::max(steps // 60, 1)])),
-                   "o", markersize=3, label=f"{labels[name]} (every {max(steps // 60, 1)}th step)")
+        right.plot(
+            run["x"][:: max(steps // 60, 1)],
+            cost(np.array(run["x"][:: max(steps // 60, 1)])),
+            "o",
+            markersize=3,
+            label=f"{labels[name]} (every {max(steps // 60, 1)}th step)",
+        )
     right.set_xlabel("x")
     right.set_ylabel("J(x)")
     right.set_yscale("log")

@@ -66,7 +66,9 @@ def main():
     X_test, y_test = data.load_digits("test")
     X_train, X_test = data.standardize(X_train, X_test)
 
-    figure, axes = plt.subplots(1, len(learning_rates), figsize=(5.2 * len(learning_rates), 4.2), sharey=True)
+    figure, axes = plt.subplots(
+        1, len(learning_rates), figsize=(5.2 * len(learning_rates), 4.2), sharey=True
+    )
     final = {}
     for ax, lr in zip(axes, learning_rates, strict=True):
         curves = {}
@@ -77,26 +79,49 @@ def main():
             history = train_classifier(model, optimizer, loader, epochs, test_data=(X_test, y_test))
             curves[version] = history.epoch_loss
             final[version, lr] = history.epoch_loss[-1], history.test_accuracy[-1]
-            print(f"lr {lr:<5}  {version:22s}: training loss {history.epoch_loss[-1]:.3f}, "
-                  f"test accuracy {100 * history.test_accuracy[-1]:.1f}%")
-        plot_curves(curves, x=list(range(1, epochs + 1)), xlabel="epoch", ylabel="training loss (log scale)",
-                    title=f"SGD, learning rate {lr}", logy=True, ax=ax)
-        ax.get_lines()[-1].set_linestyle("--")  # bias off lies on top of bias kept: dash it so both show
+            print(
+                f"lr {lr:<5}  {version:22s}: training loss {history.epoch_loss[-1]:.3f}, "
+                f"test accuracy {100 * history.test_accuracy[-1]:.1f}%"
+            )
+        plot_curves(
+            curves,
+            x=list(range(1, epochs + 1)),
+            xlabel="epoch",
+            ylabel="training loss (log scale)",
+            title=f"SGD, learning rate {lr}",
+            logy=True,
+            ax=ax,
+        )
+        ax.get_lines()[-1].set_linestyle(
+            "--"
+        )  # bias off lies on top of bias kept: dash it so both show
         ax.legend()
-    figure.suptitle(f"{DEPTH} sigmoid hidden layers on the digits: with and without batch normalization")
+    figure.suptitle(
+        f"{DEPTH} sigmoid hidden layers on the digits: with and without batch normalization"
+    )
 
     best = {version: min(final[version, lr][0] for lr in learning_rates) for version in VERSIONS}
-    print("best training loss over the learning rates: "
-          + ", ".join(f"{version} {loss:.3f}" for version, loss in best.items()))
-    bias_gradient, weight_gradient = largest_bias_gradient_before_batch_norm((X_train[:256], y_train[:256]))
-    print(f"a bias placed before batch norm gets a gradient of at most {bias_gradient:.1e} "
-          f"(the weights' reach {weight_gradient:.1e}): BN's mean subtraction cancels it, β replaces it.")
-    bias_difference = max(abs(final["batch norm, bias kept", lr][0] - final["batch norm, bias off", lr][0])
-                          for lr in learning_rates)
-    print(f"finding: with batch norm the deep sigmoid network reaches a training loss of "
-          f"{best['batch norm, bias off']:.3f}, without it {best['no batch norm']:.3f} at the best of "
-          f"{len(learning_rates)} learning rates; switching the bias off changes the final loss by at most "
-          f"{bias_difference:.1e}.")
+    print(
+        "best training loss over the learning rates: "
+        + ", ".join(f"{version} {loss:.3f}" for version, loss in best.items())
+    )
+    bias_gradient, weight_gradient = largest_bias_gradient_before_batch_norm(
+        (X_train[:256], y_train[:256])
+    )
+    print(
+        f"a bias placed before batch norm gets a gradient of at most {bias_gradient:.1e} "
+        f"(the weights' reach {weight_gradient:.1e}): BN's mean subtraction cancels it, β replaces it."
+    )
+    bias_difference = max(
+        abs(final["batch norm, bias kept", lr][0] - final["batch norm, bias off", lr][0])
+        for lr in learning_rates
+    )
+    print(
+        f"finding: with batch norm the deep sigmoid network reaches a training loss of "
+        f"{best['batch norm, bias off']:.3f}, without it {best['no batch norm']:.3f} at the best of "
+        f"{len(learning_rates)} learning rates; switching the bias off changes the final loss by at most "
+        f"{bias_difference:.1e}."
+    )
     save_figure(figure, args, "batch_norm")
 
 

@@ -46,8 +46,12 @@ class Recorder:
 def rosenbrock_path(method: str, max_iter: int):
     """The iterates of one method on the 2-D Rosenbrock function, one ``step`` (iteration) at a time."""
     x = tg.Tensor(np.array([-1.2, 1.0]), requires_grad=True)
-    opt = {"BFGS": optim.BFGS([x]), "L-BFGS": optim.LBFGS([x], max_iter=1, line_search_fn="strong_wolfe"),
-           "CG": optim.NonlinearCG([x]), "Newton-CG": optim.NewtonCG([x])}[method]
+    opt = {
+        "BFGS": optim.BFGS([x]),
+        "L-BFGS": optim.LBFGS([x], max_iter=1, line_search_fn="strong_wolfe"),
+        "CG": optim.NonlinearCG([x]),
+        "Newton-CG": optim.NewtonCG([x]),
+    }[method]
     path = [x.numpy().copy()]
     for _ in range(max_iter):
         opt.step(lambda: data.rosenbrock(x))
@@ -65,7 +69,7 @@ def digits_problem(samples: int):
     def loss(theta):
         """Mean cross-entropy of softmax(X W + b) plus (1e-3/2)‖W‖², θ = [vec(W); b]."""
         W = theta[: features * classes].reshape(features, classes)
-        b = theta[features * classes:]
+        b = theta[features * classes :]
         return F.cross_entropy(X @ W + b, y) + 0.5e-3 * (W * W).sum()
 
     return loss, features * classes + classes
@@ -79,10 +83,13 @@ def main():
     for method in METHODS:
         paths[method] = rosenbrock_path(method, max_iter)
         rosenbrock[method] = Recorder(data.rosenbrock)
-        result = optim.minimize(rosenbrock[method], np.array([-1.2, 1.0]), method=method, tol=1e-8,
-                                max_iter=max_iter)
-        print(f"  {method:9s} {result.nit:3d} iterations, {result.nfev:3d} evaluations, f = {result.fun:.1e} "
-              f"at ({result.x[0]:.6f}, {result.x[1]:.6f})")
+        result = optim.minimize(
+            rosenbrock[method], np.array([-1.2, 1.0]), method=method, tol=1e-8, max_iter=max_iter
+        )
+        print(
+            f"  {method:9s} {result.nit:3d} iterations, {result.nfev:3d} evaluations, f = {result.fun:.1e} "
+            f"at ({result.x[0]:.6f}, {result.x[1]:.6f})"
+        )
 
     loss, n = digits_problem(samples=300 if args.fast else 1438)
     digits = {}
@@ -91,22 +98,48 @@ def main():
         recorder = Recorder(loss)
         result = optim.minimize(recorder, np.zeros(n), method=method, tol=1e-5, max_iter=max_iter)
         digits[method] = recorder
-        print(f"  {method:9s} loss {result.fun:.5f}, {result.nit:3d} iterations, "
-              f"{result.nfev:4d} evaluations, {result.nhvp:5d} Hessian-vector products, "
-              f"{recorder.seconds[-1]:.2f} s, converged: {result.success}")
+        print(
+            f"  {method:9s} loss {result.fun:.5f}, {result.nit:3d} iterations, "
+            f"{result.nfev:4d} evaluations, {result.nhvp:5d} Hessian-vector products, "
+            f"{recorder.seconds[-1]:.2f} s, converged: {result.success}"
+        )
 
     figure, axes = plt.subplots(2, 2, figsize=(12, 9.5))
-    viz.plot_contour_paths(data.rosenbrock, paths, xlim=(-1.5, 1.5), ylim=(-0.5, 1.5),
-                           title="Rosenbrock: paths (o start, * end)", ax=axes[0, 0])
-    viz.plot_curves({m: r.best_so_far() for m, r in rosenbrock.items()}, xlabel="loss evaluations",
-                    ylabel="best f so far", logy=True, title="Rosenbrock: f against evaluations",
-                    ax=axes[0, 1])
+    viz.plot_contour_paths(
+        data.rosenbrock,
+        paths,
+        xlim=(-1.5, 1.5),
+        ylim=(-0.5, 1.5),
+        title="Rosenbrock: paths (o start, * end)",
+        ax=axes[0, 0],
+    )
+    viz.plot_curves(
+        {m: r.best_so_far() for m, r in rosenbrock.items()},
+        xlabel="loss evaluations",
+        ylabel="best f so far",
+        logy=True,
+        title="Rosenbrock: f against evaluations",
+        ax=axes[0, 1],
+    )
     best = min(min(r.values) for r in digits.values())
     gaps = {m: r.best_so_far() - best + 1e-12 for m, r in digits.items()}
-    viz.plot_curves(gaps, xlabel="loss evaluations", ylabel="J − J_best", logy=True,
-                    title="digits logistic regression: against evaluations", ax=axes[1, 0])
-    viz.plot_curves(gaps, x={m: r.seconds for m, r in digits.items()}, xlabel="time (s)", ylabel="J − J_best",
-                    logy=True, title="digits logistic regression: against time", ax=axes[1, 1])
+    viz.plot_curves(
+        gaps,
+        xlabel="loss evaluations",
+        ylabel="J − J_best",
+        logy=True,
+        title="digits logistic regression: against evaluations",
+        ax=axes[1, 0],
+    )
+    viz.plot_curves(
+        gaps,
+        x={m: r.seconds for m, r in digits.items()},
+        xlabel="time (s)",
+        ylabel="J − J_best",
+        logy=True,
+        title="digits logistic regression: against time",
+        ax=axes[1, 1],
+    )
     figure.tight_layout()
     save_figure(figure, args, "bfgs_lbfgs")
 

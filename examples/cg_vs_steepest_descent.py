@@ -24,7 +24,9 @@ from tinygrad_ch8 import optim, viz  # noqa: E402
 
 
 def spd_matrix(eigenvalues, seed: int):
-    q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((len(eigenvalues), len(eigenvalues))))
+    q, _ = np.linalg.qr(
+        np.random.default_rng(seed).standard_normal((len(eigenvalues), len(eigenvalues)))
+    )
     return (q * eigenvalues) @ q.T
 
 
@@ -42,8 +44,13 @@ def steepest_descent(A, b, start, steps: int):
 def linear_cg(A, b, start, steps: int):
     """Iterates of linear CG from ``start``: CG's k-th iterate on A e = b − A start, added to start."""
     residual = b - A @ start
-    return np.array([start] + [start + optim.conjugate_gradient(lambda v: A @ v, residual, max_iter=k).x
-                               for k in range(1, steps + 1)])
+    return np.array(
+        [start]
+        + [
+            start + optim.conjugate_gradient(lambda v: A @ v, residual, max_iter=k).x
+            for k in range(1, steps + 1)
+        ]
+    )
 
 
 def nonlinear_cg(A, b, start, steps: int):
@@ -70,9 +77,11 @@ def main():
     A2 = rotation @ np.diag([1.0, 12.0]) @ rotation.T
     b2 = A2 @ np.array([1.0, 0.5])
     start2 = np.array([-2.0, 0.0])
-    paths = {"steepest descent (exact line search)": steepest_descent(A2, b2, start2, 30),
-             "linear CG": linear_cg(A2, b2, start2, 2),
-             "nonlinear CG (Alg. 8.9)": nonlinear_cg(A2, b2, start2, 4)}
+    paths = {
+        "steepest descent (exact line search)": steepest_descent(A2, b2, start2, 30),
+        "linear CG": linear_cg(A2, b2, start2, 2),
+        "nonlinear CG (Alg. 8.9)": nonlinear_cg(A2, b2, start2, 4),
+    }
 
     # the count: k dimensions, eigenvalues evenly spread over [1, κ]. (In floating point the
     # conjugacy slowly erodes; eigenvalues spread geometrically make CG need a few more than k.)
@@ -81,14 +90,18 @@ def main():
     A = spd_matrix(np.linspace(1.0, condition, k), seed=1)
     b = np.random.default_rng(2).standard_normal(k)
     start = np.zeros(k)
-    errors = {"steepest descent": error(A, b, steepest_descent(A, b, start, 4 * k)),
-              "linear CG": error(A, b, linear_cg(A, b, start, k)),
-              "nonlinear CG": error(A, b, nonlinear_cg(A, b, start, 2 * k))}
+    errors = {
+        "steepest descent": error(A, b, steepest_descent(A, b, start, 4 * k)),
+        "linear CG": error(A, b, linear_cg(A, b, start, k)),
+        "nonlinear CG": error(A, b, nonlinear_cg(A, b, start, 2 * k)),
+    }
 
     print("2-D valley (κ = 12), distance to θ* after each method's steps:")
     for name, path in paths.items():
         print(f"  {name:38s} {len(path) - 1:3d} steps -> {error(A2, b2, path)[-1]:.1e}")
-    print(f"{k}-D quadratic with eigenvalues from 1 to {condition:.0f}, ‖θ − θ*‖ relative to the start:")
+    print(
+        f"{k}-D quadratic with eigenvalues from 1 to {condition:.0f}, ‖θ − θ*‖ relative to the start:"
+    )
     for name, values in errors.items():
         relative = values / values[0]
         reached = np.flatnonzero(relative < 1e-8)
@@ -98,14 +111,30 @@ def main():
         print(f"  {name:17s} {summary}")
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(13.5, 4.8))
-    def f2(X, Y):
-        return 0.5 * (A2[0, 0] * X * X + 2 * A2[0, 1] * X * Y + A2[1, 1] * Y * Y) - b2[0] * X - b2[1] * Y
 
-    viz.plot_contour_paths(f2, paths, xlim=(-2.5, 2.0), ylim=(-1.5, 2.0), ax=left,
-                           title="a 2-D valley: zig-zag against conjugate directions")
-    viz.plot_curves({name: values / values[0] for name, values in errors.items()}, xlabel="step",
-                    ylabel="‖θ − θ*‖ / ‖θ₀ − θ*‖", logy=True, ax=right,
-                    title=f"k = {k} dimensions: CG is exact after k steps")
+    def f2(X, Y):
+        return (
+            0.5 * (A2[0, 0] * X * X + 2 * A2[0, 1] * X * Y + A2[1, 1] * Y * Y)
+            - b2[0] * X
+            - b2[1] * Y
+        )
+
+    viz.plot_contour_paths(
+        f2,
+        paths,
+        xlim=(-2.5, 2.0),
+        ylim=(-1.5, 2.0),
+        ax=left,
+        title="a 2-D valley: zig-zag against conjugate directions",
+    )
+    viz.plot_curves(
+        {name: values / values[0] for name, values in errors.items()},
+        xlabel="step",
+        ylabel="‖θ − θ*‖ / ‖θ₀ − θ*‖",
+        logy=True,
+        ax=right,
+        title=f"k = {k} dimensions: CG is exact after k steps",
+    )
     right.axvline(k, color="gray", linestyle=":")
     figure.tight_layout()
     save_figure(figure, args, "cg_vs_steepest_descent")

@@ -80,10 +80,14 @@ def main() -> None:
     directional = sum((g * v).sum() for g, v in zip(gradients, directions, strict=True))
     names = [name for name, _ in model.named_parameters()]
     direction_names = {f"v[{name}]": v for name, v in zip(names, directions, strict=True)}
-    hvp_graph = tg.viz.draw_graph(directional, names={**dict(model.named_parameters()), **direction_names})
+    hvp_graph = tg.viz.draw_graph(
+        directional, names={**dict(model.named_parameters()), **direction_names}
+    )
     hvp_ops, hvp_tensors = count_nodes(hvp_graph)
-    print(f"graph of ∇J·v recorded by backward(create_graph=True): {hvp_ops} ops, {hvp_tensors} tensors "
-          f"({hvp_ops / forward_ops:.1f}x the forward graph)")
+    print(
+        f"graph of ∇J·v recorded by backward(create_graph=True): {hvp_ops} ops, {hvp_tensors} tensors "
+        f"({hvp_ops / forward_ops:.1f}x the forward graph)"
+    )
     render(hvp_graph, args, "hvp_graph")
 
     hessian_vector = np.concatenate([h.numpy().ravel() for h in tg.grad(directional, parameters)])
@@ -96,24 +100,37 @@ def main() -> None:
         ahead = gradient(model, inputs, labels)
         move_to(parameters, origin, directions, -step)
         behind = gradient(model, inputs, labels)
-        estimate = np.concatenate([(a - b).ravel() for a, b in zip(ahead, behind, strict=True)]) / (2 * step)
-        differences.append(np.linalg.norm(estimate - hessian_vector) / np.linalg.norm(hessian_vector))
+        estimate = np.concatenate([(a - b).ravel() for a, b in zip(ahead, behind, strict=True)]) / (
+            2 * step
+        )
+        differences.append(
+            np.linalg.norm(estimate - hessian_vector) / np.linalg.norm(hessian_vector)
+        )
     move_to(parameters, origin, directions, 0.0)
     differences = np.array(differences)
     best = int(differences.argmin())
-    print(f"‖Hv‖ = {np.linalg.norm(hessian_vector):.4f}; central differences agree with the "
-          f"double-backward Hv to a relative {differences[best]:.1e} at ε = {steps[best]:.0e}, and only to "
-          f"{differences[0]:.1e} at ε = {steps[0]:.0e} (truncation) and {differences[-1]:.1e} at "
-          f"ε = {steps[-1]:.0e} (round-off): double backward has neither error")
+    print(
+        f"‖Hv‖ = {np.linalg.norm(hessian_vector):.4f}; central differences agree with the "
+        f"double-backward Hv to a relative {differences[best]:.1e} at ε = {steps[best]:.0e}, and only to "
+        f"{differences[0]:.1e} at ε = {steps[0]:.0e} (truncation) and {differences[-1]:.1e} at "
+        f"ε = {steps[-1]:.0e} (round-off): double backward has neither error"
+    )
 
     truncation = differences[0] * (steps / steps[0]) ** 2
     roundoff = FLOAT64_ROUNDOFF / steps
     figure, ax = plt.subplots(figsize=(6.4, 4.4))
     tg.viz.plot_curves(
-        {"central difference vs double backward": differences, "O(ε²) truncation": truncation,
-         "O(u/ε) round-off": roundoff},
-        x=steps, xlabel="finite-difference step ε (log scale)", ylabel="relative difference ‖·‖ / ‖Hv‖",
-        title="Hessian-vector product: double backward against finite differences", logy=True, ax=ax,
+        {
+            "central difference vs double backward": differences,
+            "O(ε²) truncation": truncation,
+            "O(u/ε) round-off": roundoff,
+        },
+        x=steps,
+        xlabel="finite-difference step ε (log scale)",
+        ylabel="relative difference ‖·‖ / ‖Hv‖",
+        title="Hessian-vector product: double backward against finite differences",
+        logy=True,
+        ax=ax,
     )
     ax.set_xscale("log")
     ax.set_ylim(differences.min() / 10, differences.max() * 10)

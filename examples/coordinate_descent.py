@@ -53,9 +53,13 @@ def main():
     args = parse_args(__doc__)
     alphas = [0.1, 0.01] if args.fast else [0.1, 0.01, 0.002]
     max_sweeps = 300 if args.fast else 3000
-    print(f"f(x) = (x1 - x2)^2 + alpha (x1^2 + x2^2) from x0 = {START.tolist()}; steps until f < {TARGET:g}")
-    print(f"{'alpha':>7} {'coordinate steps':>17} {'(sweeps)':>9} {'gradient steps':>15} "
-          f"{'one-block steps':>16}")
+    print(
+        f"f(x) = (x1 - x2)^2 + alpha (x1^2 + x2^2) from x0 = {START.tolist()}; steps until f < {TARGET:g}"
+    )
+    print(
+        f"{'alpha':>7} {'coordinate steps':>17} {'(sweeps)':>9} {'gradient steps':>15} "
+        f"{'one-block steps':>16}"
+    )
     curves, runs = {}, {}
     for alpha in alphas:
         f = coupled_quadratic(alpha)
@@ -64,14 +68,18 @@ def main():
         block = coordinate_descent(f, START, blocks=[[0, 1]], n_sweeps=5, tol=0.0)
         coordinate_steps = steps_to_target(cyclic.values)
         sweeps = f"{int(coordinate_steps) / 2:g}" if coordinate_steps.isdigit() else "-"
-        print(f"{alpha:>7g} {coordinate_steps:>17} {sweeps:>9} {steps_to_target(gd_values):>15} "
-              f"{steps_to_target(block.values):>16}")
+        print(
+            f"{alpha:>7g} {coordinate_steps:>17} {sweeps:>9} {steps_to_target(gd_values):>15} "
+            f"{steps_to_target(block.values):>16}"
+        )
         curves[f"coordinate descent, α={alpha:g}"] = np.maximum(cyclic.values, 1e-300)
         curves[f"gradient descent, α={alpha:g}"] = gd_values
         runs[alpha] = (cyclic.path, gd_path, block.path)
-    print("Each coordinate step moves x1 only to x2/(1 + alpha): the path is a staircase along x1 = x2 "
-          "and the step count grows like 1/alpha (gradient descent's too, about twice as many); one "
-          "block over both coordinates (a Newton step on the quadratic) solves it in 1 step for every alpha.")
+    print(
+        "Each coordinate step moves x1 only to x2/(1 + alpha): the path is a staircase along x1 = x2 "
+        "and the step count grows like 1/alpha (gradient descent's too, about twice as many); one "
+        "block over both coordinates (a Newton step on the quadratic) solves it in 1 step for every alpha."
+    )
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(13, 5), layout="constrained")
     # the largest alpha has the widest stairs: small enough to crawl, large enough to see each step
@@ -79,13 +87,24 @@ def main():
     cyclic_path, gd_path, block_path = runs[shown]
     plot_contour_paths(
         lambda X, Y: (X - Y) ** 2 + shown * (X**2 + Y**2),
-        {"cyclic coordinate descent": cyclic_path[:61], "gradient descent (step 1/L)": gd_path[:61],
-         "one block {x1, x2}": block_path[:2]},
-        xlim=(-0.2, 2.2), ylim=(-0.2, 1.6), ax=left,
+        {
+            "cyclic coordinate descent": cyclic_path[:61],
+            "gradient descent (step 1/L)": gd_path[:61],
+            "one block {x1, x2}": block_path[:2],
+        },
+        xlim=(-0.2, 2.2),
+        ylim=(-0.2, 1.6),
+        ax=left,
         title=f"first 60 steps on (x1 − x2)² + {shown:g}(x1² + x2²)",
     )
-    plot_curves(curves, xlabel="step (one coordinate or one gradient)", ylabel="f(x)", logy=True, ax=right,
-                title="f against steps: both crawl when α is small")
+    plot_curves(
+        curves,
+        xlabel="step (one coordinate or one gradient)",
+        ylabel="f(x)",
+        logy=True,
+        ax=right,
+        title="f against steps: both crawl when α is small",
+    )
     right.set_ylim(1e-12, 10)
     save_figure(figure, args, "coordinate_descent")
 

@@ -25,8 +25,12 @@ from tinygrad_ch8.training import train_classifier  # noqa: E402
 from tinygrad_ch8.viz import plot_curves  # noqa: E402
 
 MAX_NOISE, N_STAGES, BATCH = 0.8, 5, 32
-SCHEDULES = {"no curriculum": "uniform", "easy first (baby steps)": "easy_first",
-             "stochastic curriculum": "stochastic", "anti-curriculum": "anti"}
+SCHEDULES = {
+    "no curriculum": "uniform",
+    "easy first (baby steps)": "easy_first",
+    "stochastic curriculum": "stochastic",
+    "anti-curriculum": "anti",
+}
 
 
 def corrupt(X, rng):
@@ -52,32 +56,54 @@ def main():
         for name, schedule in SCHEDULES.items():
             tg.manual_seed(seed)
             model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
-            sampler = CurriculumSampler(difficulty, schedule=schedule, n_stages=N_STAGES, start_fraction=0.2,
-                                        mix=0.2, rng=seed)
+            sampler = CurriculumSampler(
+                difficulty,
+                schedule=schedule,
+                n_stages=N_STAGES,
+                start_fraction=0.2,
+                mix=0.2,
+                rng=seed,
+            )
             loader = DataLoader(X_train, y_train, batch_size=BATCH, sampler=sampler)
-            history = train_classifier(model, optim.SGD(model.parameters(), lr=0.05, momentum=0.9), loader,
-                                       epochs, test_data=(X_test, y_test))
+            history = train_classifier(
+                model,
+                optim.SGD(model.parameters(), lr=0.05, momentum=0.9),
+                loader,
+                epochs,
+                test_data=(X_test, y_test),
+            )
             curves[name] += np.asarray(history.test_accuracy) / len(seeds)
 
     steps = steps_per_epoch * np.arange(1, epochs + 1)
-    print(f"digits with pixel noise of std {MAX_NOISE} x difficulty; {N_STAGES} curriculum stages of one "
-          f"epoch ({steps_per_epoch} steps each, all of the data from stage {N_STAGES}), then "
-          f"{epochs - N_STAGES} more epochs; mean test accuracy over {len(seeds)} seed(s)")
+    print(
+        f"digits with pixel noise of std {MAX_NOISE} x difficulty; {N_STAGES} curriculum stages of one "
+        f"epoch ({steps_per_epoch} steps each, all of the data from stage {N_STAGES}), then "
+        f"{epochs - N_STAGES} more epochs; mean test accuracy over {len(seeds)} seed(s)"
+    )
     print(f"{'schedule':<26}" + "".join(f"{f'step {s}':>10}" for s in steps))
     for name, curve in curves.items():
         print(f"{name:<26}" + "".join(f"{a:>10.3f}" for a in curve))
     first, last = 0, epochs - 1
     final_spread = max(c[last] for c in curves.values()) - min(c[last] for c in curves.values())
-    print(f"Finding: after the first stage ({steps[first]} steps) easy first has "
-          f"{curves['easy first (baby steps)'][first]:.3f}, the stochastic curriculum "
-          f"{curves['stochastic curriculum'][first]:.3f}, no curriculum {curves['no curriculum'][first]:.3f} "
-          f"and the anti-curriculum {curves['anti-curriculum'][first]:.3f}; after {steps[last]} steps the "
-          f"schedules lie within {final_spread:.3f} of each other (best: "
-          f"{max(curves, key=lambda name: curves[name][last])}).")
+    print(
+        f"Finding: after the first stage ({steps[first]} steps) easy first has "
+        f"{curves['easy first (baby steps)'][first]:.3f}, the stochastic curriculum "
+        f"{curves['stochastic curriculum'][first]:.3f}, no curriculum {curves['no curriculum'][first]:.3f} "
+        f"and the anti-curriculum {curves['anti-curriculum'][first]:.3f}; after {steps[last]} steps the "
+        f"schedules lie within {final_spread:.3f} of each other (best: "
+        f"{max(curves, key=lambda name: curves[name][last])})."
+    )
 
-    figure = plot_curves(curves, x=steps, xlabel="training step", ylabel="test accuracy (noisy digits)",
-                         title=f"curriculum schedules, mean of {len(seeds)} seed(s)")
-    figure.axes[0].axvline(steps[N_STAGES - 2], color="tab:gray", linewidth=0.5)  # last stage with a pool
+    figure = plot_curves(
+        curves,
+        x=steps,
+        xlabel="training step",
+        ylabel="test accuracy (noisy digits)",
+        title=f"curriculum schedules, mean of {len(seeds)} seed(s)",
+    )
+    figure.axes[0].axvline(
+        steps[N_STAGES - 2], color="tab:gray", linewidth=0.5
+    )  # last stage with a pool
     save_figure(figure, args, "curriculum_learning")
 
 

@@ -14,7 +14,9 @@ import os
 def parse_args(description: str, argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--fast", action="store_true", help="a few-second run (used by the tests)")
-    parser.add_argument("--out", default="figures", help="folder for the figures (default: figures/)")
+    parser.add_argument(
+        "--out", default="figures", help="folder for the figures (default: figures/)"
+    )
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     return args

@@ -58,13 +58,18 @@ def main():
     schedules = {  # name -> (ε_0, the schedule on the optimizer or None for a constant ε)
         f"constant ε = {INITIAL_LR}": (INITIAL_LR, lambda opt: None),
         f"constant ε = {INITIAL_LR / 10:g}": (INITIAL_LR / 10, lambda opt: None),
-        "linear decay to ε_0/100 at τ = steps/2 (the book's)":
-            (INITIAL_LR,
-             lambda opt: lr_scheduler.LinearDecay(opt, tau=steps // 2, final_lr=INITIAL_LR / 100)),
-        "step: ×0.3 every steps/6":
-            (INITIAL_LR, lambda opt: lr_scheduler.StepLR(opt, step_size=steps // 6, gamma=0.3)),
-        "exponential to ε_0/100":
-            (INITIAL_LR, lambda opt: lr_scheduler.ExponentialLR(opt, gamma=0.01 ** (1 / steps))),
+        "linear decay to ε_0/100 at τ = steps/2 (the book's)": (
+            INITIAL_LR,
+            lambda opt: lr_scheduler.LinearDecay(opt, tau=steps // 2, final_lr=INITIAL_LR / 100),
+        ),
+        "step: ×0.3 every steps/6": (
+            INITIAL_LR,
+            lambda opt: lr_scheduler.StepLR(opt, step_size=steps // 6, gamma=0.3),
+        ),
+        "exponential to ε_0/100": (
+            INITIAL_LR,
+            lambda opt: lr_scheduler.ExponentialLR(opt, gamma=0.01 ** (1 / steps)),
+        ),
         "cosine to 0": (INITIAL_LR, lambda opt: lr_scheduler.CosineAnnealing(opt, T_max=steps)),
     }
     excess, rates = {}, {}
@@ -73,8 +78,10 @@ def main():
         excess[name] = np.maximum(costs - optimum, 1e-16)
 
     last = slice(-steps // 10, None)
-    print(f"least squares, N = {SAMPLES}, {FEATURES} features, batches of {BATCH}, {steps} SGD steps "
-          "from w = 0")
+    print(
+        f"least squares, N = {SAMPLES}, {FEATURES} features, batches of {BATCH}, {steps} SGD steps "
+        "from w = 0"
+    )
     print(f"{'schedule':<55} {'excess J - J* (mean of last 10%)':>33} {'after 10% of steps':>19}")
     for name, values in excess.items():
         print(f"{name:<55} {values[last].mean():>33.2e} {values[steps // 10]:>19.2e}")
@@ -82,17 +89,26 @@ def main():
     small = excess[f"constant ε = {INITIAL_LR / 10:g}"]
     linear = excess["linear decay to ε_0/100 at τ = steps/2 (the book's)"]
     large_early = excess[f"constant ε = {INITIAL_LR}"][steps // 10]
-    print(f"At constant ε = {INITIAL_LR} SGD hovers at an excess of {constant:.1e}. A 10x smaller constant "
-          f"ε ends at {small[last].mean():.1e} and starts slowly ({small[steps // 10]:.1e} "
-          f"after 10% of the steps, against {large_early:.1e}); the book's linear "
-          f"decay starts as fast and ends at {linear[last].mean():.1e}, "
-          f"{constant / linear[last].mean():.0f} times below the constant ε.")
+    print(
+        f"At constant ε = {INITIAL_LR} SGD hovers at an excess of {constant:.1e}. A 10x smaller constant "
+        f"ε ends at {small[last].mean():.1e} and starts slowly ({small[steps // 10]:.1e} "
+        f"after 10% of the steps, against {large_early:.1e}); the book's linear "
+        f"decay starts as fast and ends at {linear[last].mean():.1e}, "
+        f"{constant / linear[last].mean():.0f} times below the constant ε."
+    )
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(14, 5), layout="constrained")
     plot_curves(rates, ylabel="learning rate ε_k", logy=True, ax=left, title="the schedules")
-    smoothed = {name: np.convolve(values, np.ones(20) / 20, mode="valid") for name, values in excess.items()}
-    plot_curves(smoothed, ylabel="J(w) − J* (moving average of 20 steps)", logy=True, ax=right,
-                title="excess cost on the full data")
+    smoothed = {
+        name: np.convolve(values, np.ones(20) / 20, mode="valid") for name, values in excess.items()
+    }
+    plot_curves(
+        smoothed,
+        ylabel="J(w) − J* (moving average of 20 steps)",
+        logy=True,
+        ax=right,
+        title="excess cost on the full data",
+    )
     figure.suptitle("minibatch SGD needs a decaying learning rate to get below its noise floor")
     save_figure(figure, args, "learning_rate_decay")
 

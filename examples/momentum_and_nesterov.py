@@ -70,31 +70,47 @@ def main():
     runs = {
         f"gradient descent, ε = {gd_lr:.3g}": run(steps, lr=gd_lr),
         f"momentum α = 0.9, ε = {1 / lipschitz:.3g}": run(steps, lr=1 / lipschitz, momentum=0.9),
-        f"Nesterov α = 0.9, ε = {1 / lipschitz:.3g}":
-            run(steps, lr=1 / lipschitz, momentum=0.9, nesterov=True),
-        f"momentum α = {heavy_ball_momentum:.3f}, ε = {heavy_ball_lr:.3g} (tuned)":
-            run(steps, lr=heavy_ball_lr, momentum=heavy_ball_momentum),
+        f"Nesterov α = 0.9, ε = {1 / lipschitz:.3g}": run(
+            steps, lr=1 / lipschitz, momentum=0.9, nesterov=True
+        ),
+        f"momentum α = {heavy_ball_momentum:.3f}, ε = {heavy_ball_lr:.3g} (tuned)": run(
+            steps, lr=heavy_ball_lr, momentum=heavy_ball_momentum
+        ),
     }
     print(f"J = ½(θ1² + 50 θ2²) from {START}; steps until J < {TOLERANCE:g}")
     for name, (_, values) in runs.items():
         print(f"  {name:<45} {steps_to(values):>6} steps, final J = {values[-1]:.2e}")
     rate_gd = (CONDITION - 1) / (CONDITION + 1)
     rate_momentum = (np.sqrt(CONDITION) - 1) / (np.sqrt(CONDITION) + 1)
-    print(f"Theory: gradient descent's error shrinks by {rate_gd:.3f} per step, tuned momentum's by "
-          f"{rate_momentum:.3f}: about {np.log(rate_momentum) / np.log(rate_gd):.1f} times fewer steps.")
+    print(
+        f"Theory: gradient descent's error shrinks by {rate_gd:.3f} per step, tuned momentum's by "
+        f"{rate_momentum:.3f}: about {np.log(rate_momentum) / np.log(rate_gd):.1f} times fewer steps."
+    )
 
     ours, _ = run(steps, lr=1 / lipschitz, momentum=0.9)
     book = book_momentum(steps, 1 / lipschitz, 0.9)
-    print(f"optim.SGD (b ← μb + g, θ ← θ − εb) against Algorithm 8.2 (v ← αv − εg, θ ← θ + v): largest "
-          f"difference over {steps} steps {np.abs(ours - book).max():.1e}: same path at constant ε.")
+    print(
+        f"optim.SGD (b ← μb + g, θ ← θ − εb) against Algorithm 8.2 (v ← αv − εg, θ ← θ + v): largest "
+        f"difference over {steps} steps {np.abs(ours - book).max():.1e}: same path at constant ε."
+    )
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(14, 5), layout="constrained")
     shown = 60
-    plot_contour_paths(lambda X, Y: 0.5 * (X**2 + 50 * Y**2),
-                       {name: path[: shown + 1] for name, (path, _) in runs.items()},
-                       xlim=(-4.5, 1.5), ylim=(-1.2, 1.2), ax=left, title=f"the first {shown} steps")
-    plot_curves({name: np.maximum(values, 1e-30) for name, (_, values) in runs.items()}, ylabel="J(θ)",
-                logy=True, ax=right, title="cost against steps")
+    plot_contour_paths(
+        lambda X, Y: 0.5 * (X**2 + 50 * Y**2),
+        {name: path[: shown + 1] for name, (path, _) in runs.items()},
+        xlim=(-4.5, 1.5),
+        ylim=(-1.2, 1.2),
+        ax=left,
+        title=f"the first {shown} steps",
+    )
+    plot_curves(
+        {name: np.maximum(values, 1e-30) for name, (_, values) in runs.items()},
+        ylabel="J(θ)",
+        logy=True,
+        ax=right,
+        title="cost against steps",
+    )
     figure.suptitle("momentum on an ill-conditioned quadratic (condition number 50)")
     save_figure(figure, args, "momentum_and_nesterov")
 

@@ -77,20 +77,32 @@ def main():
     adam_model, adam_losses, adam_seconds = train_adam(X, y, budget=newton_seconds[-1])
 
     n = sum(p.size for p in newton_model.parameters())
-    print(f"MLP 64-32-10 (tanh), {n} parameters, {len(y)} training images, "
-          f"{newton_seconds[-1]:.1f} s of training each")
-    print(f"Newton-CG: {iterations} iterations, {state['nfev']} loss evaluations, {state['nhvp']} "
-          f"Hessian-vector products (about {state['nhvp'] / iterations:.0f} CG steps per iteration), "
-          f"final damping λ = {state['damping']:.2g}")
-    print(f"  train loss {newton_losses[-1]:.2e}, test accuracy {accuracy(newton_model, X_test, y_test):.3f}")
+    print(
+        f"MLP 64-32-10 (tanh), {n} parameters, {len(y)} training images, "
+        f"{newton_seconds[-1]:.1f} s of training each"
+    )
+    print(
+        f"Newton-CG: {iterations} iterations, {state['nfev']} loss evaluations, {state['nhvp']} "
+        f"Hessian-vector products (about {state['nhvp'] / iterations:.0f} CG steps per iteration), "
+        f"final damping λ = {state['damping']:.2g}"
+    )
+    print(
+        f"  train loss {newton_losses[-1]:.2e}, test accuracy {accuracy(newton_model, X_test, y_test):.3f}"
+    )
     print(f"Adam (lr 3e-3, batch 64): {len(adam_losses)} epochs")
-    print(f"  train loss {adam_losses[-1]:.2e}, test accuracy {accuracy(adam_model, X_test, y_test):.3f}")
+    print(
+        f"  train loss {adam_losses[-1]:.2e}, test accuracy {accuracy(adam_model, X_test, y_test):.3f}"
+    )
 
     newton_name, adam_name = "Newton-CG (full batch)", "Adam (minibatches of 64)"
-    figure = viz.plot_curves({newton_name: newton_losses, adam_name: adam_losses},
-                             x={newton_name: newton_seconds, adam_name: adam_seconds},
-                             xlabel="time (s)", ylabel="training loss", logy=True,
-                             title="Hessian-free Newton-CG against Adam on an MLP (digits)")
+    figure = viz.plot_curves(
+        {newton_name: newton_losses, adam_name: adam_losses},
+        x={newton_name: newton_seconds, adam_name: adam_seconds},
+        xlabel="time (s)",
+        ylabel="training loss",
+        logy=True,
+        title="Hessian-free Newton-CG against Adam on an MLP (digits)",
+    )
     save_figure(figure, args, "newton_cg_mlp")
 
 

@@ -55,7 +55,9 @@ def time_parts(features: int, rng) -> dict:
     objective = Objective([w], closure, "timing", hessian=True)
     _, gradient = objective.evaluate()
     hessian = hessian_matrix(objective, gradient)
-    newton_cg = optim.NewtonCG([w], max_cg_iter=20, cg_tol=1e-12)  # a fixed 20 CG steps per iteration
+    newton_cg = optim.NewtonCG(
+        [w], max_cg_iter=20, cg_tol=1e-12
+    )  # a fixed 20 CG steps per iteration
     return {
         "gradient": seconds(lambda: tg.grad(closure(), w)),
         "Hessian from n products": seconds(lambda: hessian_matrix(objective, gradient)),
@@ -85,11 +87,19 @@ def main():
     newton_total = np.add(timings["Hessian from n products"], timings["Newton solve, O(n³)"])
     newton_cg = timings["Newton-CG iteration (20 products)"]
     gradient = timings["gradient"]
-    print(f"at n = {sizes[-1]} an exact Newton iteration costs {newton_total[-1] / gradient[-1]:.0f} "
-          f"gradients; a Newton-CG iteration {newton_cg[-1] / gradient[-1]:.0f}")
+    print(
+        f"at n = {sizes[-1]} an exact Newton iteration costs {newton_total[-1] / gradient[-1]:.0f} "
+        f"gradients; a Newton-CG iteration {newton_cg[-1] / gradient[-1]:.0f}"
+    )
 
-    figure = viz.plot_curves(timings, x=sizes, xlabel="number of parameters n", ylabel="seconds", logy=True,
-                             title="what one iteration costs as the model grows (log-log)")
+    figure = viz.plot_curves(
+        timings,
+        x=sizes,
+        xlabel="number of parameters n",
+        ylabel="seconds",
+        logy=True,
+        title="what one iteration costs as the model grows (log-log)",
+    )
     figure.axes[0].set_xscale("log")
     save_figure(figure, args, "newton_cost")
 

@@ -69,14 +69,22 @@ def main():
     rate = (condition - 1) / (condition + 1)
     predicted = np.log(tolerance / np.abs(start - TARGET).max()) / np.log(rate)
     print(f"J(θ) = ½(θ − θ*)ᵀA(θ − θ*), condition number κ = {condition:.0f}, θ* = {TARGET}")
-    print(f"Newton: {len(newton_path) - 1} step to |θ − θ*|∞ ≤ {tolerance:g} "
-          f"(error after it {np.abs(newton_path[-1] - TARGET).max():.1e})")
-    print(f"gradient descent, best constant lr = 2/(λmin + λmax) = {best_lr:.4f}: {len(gd_path) - 1} steps "
-          f"(theory: error × {rate:.3f} per step, about {predicted:.0f} steps)")
+    print(
+        f"Newton: {len(newton_path) - 1} step to |θ − θ*|∞ ≤ {tolerance:g} "
+        f"(error after it {np.abs(newton_path[-1] - TARGET).max():.1e})"
+    )
+    print(
+        f"gradient descent, best constant lr = 2/(λmin + λmax) = {best_lr:.4f}: {len(gd_path) - 1} steps "
+        f"(theory: error × {rate:.3f} per step, about {predicted:.0f} steps)"
+    )
 
-    figure = viz.plot_contour_paths(on_grid, {"Newton": newton_path, "gradient descent": gd_path},
-                                    xlim=(-2.0, 2.5), ylim=(-2.0, 2.0),
-                                    title=f"Newton in one step vs gradient descent (κ = {condition:.0f})")
+    figure = viz.plot_contour_paths(
+        on_grid,
+        {"Newton": newton_path, "gradient descent": gd_path},
+        xlim=(-2.0, 2.5),
+        ylim=(-2.0, 2.0),
+        title=f"Newton in one step vs gradient descent (κ = {condition:.0f})",
+    )
     save_figure(figure, args, "newton_quadratic")
 
 

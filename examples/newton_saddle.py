@@ -69,14 +69,24 @@ def main():
         end = tg.Tensor(path[-1], requires_grad=True)
         report = classify_critical_point(lambda end=end: loss(end), [end], steps=2, rng=0)
         negatives = ", ".join(f"{value:.3f}" for value in report.negative_eigenvalues) or "none"
-        print(f"{name:50s} ends at ({path[-1][0]: .4f}, {path[-1][1]: .4f}), J = {on_grid(*path[-1]): .4f}: "
-              f"{report.kind} (Hessian eigenvalues {report.smallest:.3f} … {report.largest:.3f}; "
-              f"negative: {negatives})")
-    print(f"optim.Newton raised α to {dampings[0]:.3f} on its first step (H had eigenvalue "
-          f"{3 * START[1] ** 2 - 1:.3f}), and used α = {dampings[-1]:.3f} on its last")
+        print(
+            f"{name:50s} ends at ({path[-1][0]: .4f}, {path[-1][1]: .4f}), J = {on_grid(*path[-1]): .4f}: "
+            f"{report.kind} (Hessian eigenvalues {report.smallest:.3f} … {report.largest:.3f}; "
+            f"negative: {negatives})"
+        )
+    print(
+        f"optim.Newton raised α to {dampings[0]:.3f} on its first step (H had eigenvalue "
+        f"{3 * START[1] ** 2 - 1:.3f}), and used α = {dampings[-1]:.3f} on its last"
+    )
 
-    figure = viz.plot_contour_paths(on_grid, paths, xlim=(-1.2, 1.2), ylim=(-1.6, 1.6), logscale=False,
-                                    title="plain Newton converges to the saddle, damped Newton escapes")
+    figure = viz.plot_contour_paths(
+        on_grid,
+        paths,
+        xlim=(-1.2, 1.2),
+        ylim=(-1.6, 1.6),
+        logscale=False,
+        title="plain Newton converges to the saddle, damped Newton escapes",
+    )
     save_figure(figure, args, "newton_saddle")
 
 

@@ -44,12 +44,17 @@ def main():
     exponential = optim.PolyakAveraging([theta], decay=EMA_DECAY)
     uniform = None  # made after the burn-in: θ̂ averages θ(burn_in + 1), ..., θ(t)
     curvatures = tg.Tensor(CURVATURES)
-    paths = {"SGD (live θ)": [np.array(START)], f"exponential average, α = {EMA_DECAY}": [np.array(START)]}
+    paths = {
+        "SGD (live θ)": [np.array(START)],
+        f"exponential average, α = {EMA_DECAY}": [np.array(START)],
+    }
     uniform_path, losses = [], {name: [cost(START)] for name in paths}
     for step in range(1, steps + 1):
         optimizer.zero_grad()
         (0.5 * curvatures * theta * theta).sum().backward()
-        theta.grad = theta.grad + tg.Tensor(NOISE * rng.standard_normal(2))  # a noisy gradient estimate
+        theta.grad = theta.grad + tg.Tensor(
+            NOISE * rng.standard_normal(2)
+        )  # a noisy gradient estimate
         optimizer.step()
         exponential.update()
         if step == burn_in:
@@ -69,26 +74,44 @@ def main():
     losses[uniform_name] = [cost(point) for point in uniform_path]
 
     window = slice(-steps // 4, None)  # the last quarter: past the transient
-    print(f"SGD with ε = {LEARNING_RATE} on J = ½(θ1² + 100 θ2²), gradient noise σ = {NOISE}, {steps} steps")
+    print(
+        f"SGD with ε = {LEARNING_RATE} on J = ½(θ1² + 100 θ2²), gradient noise σ = {NOISE}, {steps} steps"
+    )
     print(f"{'weights evaluated':<40} {'final J':>10} {'mean J over the last quarter':>30}")
     for name in paths:
         print(f"{name:<40} {losses[name][-1]:>10.2e} {np.mean(losses[name][window]):>30.2e}")
     live, averaged = np.mean(losses["SGD (live θ)"][window]), np.mean(losses[uniform_name][window])
     widest = np.abs(np.array(paths["SGD (live θ)"])[window, 1]).max()
-    print(f"The live iterate keeps jumping across the valley (|θ2| up to {widest:.2f}); evaluated at the "
-          f"uniform average the cost is {live / averaged:.0f} times lower, and the optimizer's own path "
-          "did not change.")
+    print(
+        f"The live iterate keeps jumping across the valley (|θ2| up to {widest:.2f}); evaluated at the "
+        f"uniform average the cost is {live / averaged:.0f} times lower, and the optimizer's own path "
+        "did not change."
+    )
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(13, 5), layout="constrained")
     shown = slice(0, 120)
-    plot_contour_paths(lambda X, Y: 0.5 * (X**2 + 100 * Y**2),
-                       {name: np.array(path)[shown] for name, path in paths.items() if len(path)},
-                       xlim=(-1.0, 3.5), ylim=(-1.0, 1.0), ax=left,
-                       title="the first 120 points: live θ and its averages")
-    steps_of = {name: np.arange(steps + 1 - len(curve), steps + 1) for name, curve in losses.items()}
-    plot_curves(losses, x=steps_of,
-                ylabel="J(θ)", logy=True, ax=right, title="cost at the live and at the averaged weights")
-    figure.suptitle("Polyak averaging: the average of an oscillating, noisy SGD sits near the valley floor")
+    plot_contour_paths(
+        lambda X, Y: 0.5 * (X**2 + 100 * Y**2),
+        {name: np.array(path)[shown] for name, path in paths.items() if len(path)},
+        xlim=(-1.0, 3.5),
+        ylim=(-1.0, 1.0),
+        ax=left,
+        title="the first 120 points: live θ and its averages",
+    )
+    steps_of = {
+        name: np.arange(steps + 1 - len(curve), steps + 1) for name, curve in losses.items()
+    }
+    plot_curves(
+        losses,
+        x=steps_of,
+        ylabel="J(θ)",
+        logy=True,
+        ax=right,
+        title="cost at the live and at the averaged weights",
+    )
+    figure.suptitle(
+        "Polyak averaging: the average of an oscillating, noisy SGD sits near the valley floor"
+    )
     save_figure(figure, args, "polyak_averaging")
 
 

@@ -59,34 +59,49 @@ def main():
         loss_fn = model.loss if isinstance(model, nn.AuxiliaryHeads) else cross_entropy
         per_weight = layer_gradient_norms(model, batch, loss_fn)
         # the trunk's layers bottom to top and the output layer; the auxiliary heads' own weights are left out
-        norms[design] = [norm for name, norm in per_weight.items() if not name.startswith("auxiliary_heads")]
+        norms[design] = [
+            norm for name, norm in per_weight.items() if not name.startswith("auxiliary_heads")
+        ]
         loader = DataLoader(X_train, y_train, batch_size=64, rng=0)
-        history = train_classifier(model, optim.Adam(model.parameters(), lr=3e-3), loader, epochs,
-                                   loss_fn=loss_fn)
+        history = train_classifier(
+            model, optim.Adam(model.parameters(), lr=3e-3), loader, epochs, loss_fn=loss_fn
+        )
         # the auxiliary network's training loss is its whole objective, L_main + 0.3 Σ L_aux
         name = design if loss_fn is cross_entropy else f"{design} (L_main + 0.3 Σ L_aux)"
         losses[name] = history.epoch_loss
         evaluated = model.inference_model() if isinstance(model, nn.AuxiliaryHeads) else model
         accuracies[design] = accuracy(evaluated, X_test, y_test)
 
-    print(f"{depth} hidden layers of {WIDTH} units; gradient norm ||dJ/dW|| per layer at initialization "
-          f"(layer 1 = bottom, last = output layer), on 256 digits:")
+    print(
+        f"{depth} hidden layers of {WIDTH} units; gradient norm ||dJ/dW|| per layer at initialization "
+        f"(layer 1 = bottom, last = output layer), on 256 digits:"
+    )
     for design in designs:
         print(f"  {design:<26} " + " ".join(f"{n:8.1e}" for n in norms[design]))
     print(f"after {epochs} epochs of Adam (lr 0.003):")
     for (name, loss), design in zip(losses.items(), designs, strict=True):
         print(f"  {name:<48} training loss {loss[-1]:.3f}   test accuracy {accuracies[design]:.3f}")
     ratio = {design: norms[design][0] / norms[design][-2] for design in designs}
-    print("Finding: bottom / top hidden layer gradient ratio at init: "
-          + ", ".join(f"{design} {ratio[design]:.1e}" for design in designs)
-          + f". The plain sigmoid network ends at test accuracy {accuracies['plain sigmoid']:.1%}; ReLU "
-          f"{accuracies['plain ReLU']:.1%}, residual {accuracies['residual sigmoid']:.1%}, auxiliary heads "
-          f"{accuracies['sigmoid + auxiliary heads']:.1%} (heads removed for the test).")
+    print(
+        "Finding: bottom / top hidden layer gradient ratio at init: "
+        + ", ".join(f"{design} {ratio[design]:.1e}" for design in designs)
+        + f". The plain sigmoid network ends at test accuracy {accuracies['plain sigmoid']:.1%}; ReLU "
+        f"{accuracies['plain ReLU']:.1%}, residual {accuracies['residual sigmoid']:.1%}, auxiliary heads "
+        f"{accuracies['sigmoid + auxiliary heads']:.1%} (heads removed for the test)."
+    )
 
-    figure = plot_gradient_norms(norms, title=f"‖∂J/∂W‖ per layer at initialization ({depth} hidden layers)")
+    figure = plot_gradient_norms(
+        norms, title=f"‖∂J/∂W‖ per layer at initialization ({depth} hidden layers)"
+    )
     save_figure(figure, args, "gradient_norms_at_init")
-    figure = plot_curves(losses, x=np.arange(1, epochs + 1), xlabel="epoch", ylabel="training loss",
-                         title="training loss of each design (Adam, lr 0.003)", logy=True)
+    figure = plot_curves(
+        losses,
+        x=np.arange(1, epochs + 1),
+        xlabel="epoch",
+        ylabel="training loss",
+        title="training loss of each design (Adam, lr 0.003)",
+        logy=True,
+    )
     save_figure(figure, args, "residual_and_auxiliary_heads")
 
 

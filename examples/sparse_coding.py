@@ -32,12 +32,17 @@ def main():
     n_samples = 400 if args.fast else 800
     n_iter = 25 if args.fast else 60
     lams = [0.05, 0.2, 0.8] if args.fast else [0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6]
-    X, W_true, _ = tg.data.planted_sparse_coding(n_samples, N_FEATURES, N_ATOMS, SPARSITY, noise=0.01,
-                                                 rng=0, dtype="float64")
-    print(f"X: {n_samples} samples x {N_FEATURES} features = {SPARSITY}-sparse codes x {N_ATOMS} unit atoms "
-          f"+ N(0, 0.01^2) noise")
-    print(f"{'lambda':>7} {'atoms found':>12} {'nonzeros/code':>14} {'relative error':>15} "
-          f"{'largest rise of J / J0':>23}")
+    X, W_true, _ = tg.data.planted_sparse_coding(
+        n_samples, N_FEATURES, N_ATOMS, SPARSITY, noise=0.01, rng=0, dtype="float64"
+    )
+    print(
+        f"X: {n_samples} samples x {N_FEATURES} features = {SPARSITY}-sparse codes x {N_ATOMS} unit atoms "
+        f"+ N(0, 0.01^2) noise"
+    )
+    print(
+        f"{'lambda':>7} {'atoms found':>12} {'nonzeros/code':>14} {'relative error':>15} "
+        f"{'largest rise of J / J0':>23}"
+    )
     sweep = {}
     for lam in lams:
         result = sparse_coding(X, N_ATOMS, lam, n_iter=n_iter, rng=1)
@@ -50,13 +55,17 @@ def main():
         print(f"{lam:>7g} {found:>11.0%} {nonzeros:>14.2f} {error:>15.4f} {largest_rise:>23.1e}")
     best_lam = max(lams, key=lambda lam: (sweep[lam][0], -abs(np.log(lam / 0.2))))
     found, nonzeros, error, result = sweep[best_lam]
-    worst_rise = max(max(0.0, float(np.diff(sweep[lam][3].objective).max())) / sweep[lam][3].objective[0]
-                     for lam in lams)
-    print(f"With lambda = {best_lam:g}, {found:.0%} of the {N_ATOMS} planted atoms are recovered with "
-          f"|cosine| > 0.95, codes average {nonzeros:.2f} nonzeros (planted: {SPARSITY}), and J fell from "
-          f"{result.objective[0]:.1f} to {result.objective[-1]:.2f}; over every lambda, J never rose by more "
-          f"than {worst_rise:.1e} of its start (round-off). Small lambda gives dense codes, large lambda "
-          f"shrinks them and loses atoms.")
+    worst_rise = max(
+        max(0.0, float(np.diff(sweep[lam][3].objective).max())) / sweep[lam][3].objective[0]
+        for lam in lams
+    )
+    print(
+        f"With lambda = {best_lam:g}, {found:.0%} of the {N_ATOMS} planted atoms are recovered with "
+        f"|cosine| > 0.95, codes average {nonzeros:.2f} nonzeros (planted: {SPARSITY}), and J fell from "
+        f"{result.objective[0]:.1f} to {result.objective[-1]:.2f}; over every lambda, J never rose by more "
+        f"than {worst_rise:.1e} of its start (round-off). Small lambda gives dense codes, large lambda "
+        f"shrinks them and loses atoms."
+    )
 
     figure, (left, middle, right) = plt.subplots(1, 3, figsize=(16, 4.5), layout="constrained")
     steps = np.arange(len(result.objective))
@@ -70,7 +79,9 @@ def main():
     left.set_title(f"J never increases (λ = {best_lam:g})")
     left.legend()
     cosines = np.abs(result.dictionary @ W_true.T)
-    image = middle.imshow(cosines[np.argsort(cosines.argmax(axis=1))], vmin=0, vmax=1, cmap="viridis")
+    image = middle.imshow(
+        cosines[np.argsort(cosines.argmax(axis=1))], vmin=0, vmax=1, cmap="viridis"
+    )
     figure.colorbar(image, ax=middle, label="|cosine|")
     middle.set_xlabel("planted atom")
     middle.set_ylabel("learned atom (sorted by best match)")
@@ -78,8 +89,12 @@ def main():
     middle.plot([], [], "s", color="yellow", label="|cosine| ≈ 1: a recovered atom")
     middle.legend(loc="lower left", fontsize="small")
     right.semilogx(lams, [sweep[lam][0] for lam in lams], "o-", label="share of atoms recovered")
-    right.semilogx(lams, [sweep[lam][1] / SPARSITY for lam in lams], "s-", label="nonzeros per code / 3")
-    right.semilogx(lams, [sweep[lam][2] for lam in lams], "^-", label="relative reconstruction error")
+    right.semilogx(
+        lams, [sweep[lam][1] / SPARSITY for lam in lams], "s-", label="nonzeros per code / 3"
+    )
+    right.semilogx(
+        lams, [sweep[lam][2] for lam in lams], "^-", label="relative reconstruction error"
+    )
     right.set_xlabel("λ")
     right.set_ylabel("value")
     right.set_title("the L1 weight λ: sparsity against fit")

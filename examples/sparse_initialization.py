@@ -77,37 +77,68 @@ def main():
     for name in RULES:
         stds = ", ".join(f"{s:.2f}" for s in input_std[name])
         sizes = ", ".join(f"{s:.3f}" for s in weight_size[name])
-        print(f"{name:16s}: std of total input for m = {fan_ins}: {stds}; "
-              f"mean |w| of non-zero weights: {sizes}")
+        print(
+            f"{name:16s}: std of total input for m = {fan_ins}: {stds}; "
+            f"mean |w| of non-zero weights: {sizes}"
+        )
 
     X_train, y_train = data.load_digits("train")
     X_test, y_test = data.load_digits("test")
     X_train, X_test = data.standardize(X_train, X_test)
-    starts = {"Glorot uniform": "glorot_uniform", f"sparse, k = {K}, N(0, 1)": RULES[f"sparse, k = {K}"]}
+    starts = {
+        "Glorot uniform": "glorot_uniform",
+        f"sparse, k = {K}, N(0, 1)": RULES[f"sparse, k = {K}"],
+    }
     losses, results = {}, {}
     for name, initializer in starts.items():
         history = train_deep_tanh(initializer, epochs, (X_train, y_train), (X_test, y_test))
         losses[name] = history.step_loss
         results[name] = (history.epoch_loss[-1], history.test_accuracy[-1])
-        print(f"{name:24s}: deep tanh net after {epochs} epoch(s): training loss "
-              f"{history.epoch_loss[-1]:.3f}, test accuracy {100 * history.test_accuracy[-1]:.1f}%")
-    print(f"finding: only the sparse rule keeps both the total input (std ≈ √{K} = {np.sqrt(K):.2f}) and "
-          "the size of the individual weights independent of the fan-in m; the dense rules trade one for "
-          "the other.")
+        print(
+            f"{name:24s}: deep tanh net after {epochs} epoch(s): training loss "
+            f"{history.epoch_loss[-1]:.3f}, test accuracy {100 * history.test_accuracy[-1]:.1f}%"
+        )
+    print(
+        f"finding: only the sparse rule keeps both the total input (std ≈ √{K} = {np.sqrt(K):.2f}) and "
+        "the size of the individual weights independent of the fan-in m; the dense rules trade one for "
+        "the other."
+    )
     lower_loss = min(results, key=lambda name: results[name][0])
     more_accurate = max(results, key=lambda name: results[name][1])
-    print(f"on the digits: the lower training loss came from {lower_loss}, the higher test accuracy from "
-          f"{more_accurate}.")
+    print(
+        f"on the digits: the lower training loss came from {lower_loss}, the higher test accuracy from "
+        f"{more_accurate}."
+    )
 
     figure, axes = plt.subplots(1, 3, figsize=(16, 4.4))
-    plot_curves(input_std, x=fan_ins, xlabel="fan-in m", ylabel="std of a unit's total input z",
-                title="total input against fan-in", logy=True, ax=axes[0])
-    plot_curves(weight_size, x=fan_ins, xlabel="fan-in m", ylabel="mean |w| of the non-zero weights",
-                title="size of the individual weights", logy=True, ax=axes[1])
+    plot_curves(
+        input_std,
+        x=fan_ins,
+        xlabel="fan-in m",
+        ylabel="std of a unit's total input z",
+        title="total input against fan-in",
+        logy=True,
+        ax=axes[0],
+    )
+    plot_curves(
+        weight_size,
+        x=fan_ins,
+        xlabel="fan-in m",
+        ylabel="mean |w| of the non-zero weights",
+        title="size of the individual weights",
+        logy=True,
+        ax=axes[1],
+    )
     for ax in axes[:2]:
         ax.set_xscale("log")
-    plot_curves(losses, xlabel="minibatch step", ylabel="training loss (log scale)", logy=True,
-                title="deep tanh network on the digits", ax=axes[2])
+    plot_curves(
+        losses,
+        xlabel="minibatch step",
+        ylabel="training loss (log scale)",
+        logy=True,
+        title="deep tanh network on the digits",
+        ax=axes[2],
+    )
     save_figure(figure, args, "sparse_initialization")
 
 

@@ -34,10 +34,13 @@ STARTS = {
 def train(initializer, epochs: int, train_data, test_data):
     """The network with every weight matrix from ``initializer``, trained with SGD and momentum."""
     tg.manual_seed(0)
-    model = nn.Sequential(nn.Linear(64, HIDDEN, init=initializer), nn.Tanh(),
-                          nn.Linear(HIDDEN, 10, init=initializer))
+    model = nn.Sequential(
+        nn.Linear(64, HIDDEN, init=initializer), nn.Tanh(), nn.Linear(HIDDEN, 10, init=initializer)
+    )
     optimizer = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    loader = data.DataLoader(*train_data, batch_size=32, rng=0)  # the same minibatches for both starts
+    loader = data.DataLoader(
+        *train_data, batch_size=32, rng=0
+    )  # the same minibatches for both starts
     history = train_classifier(model, optimizer, loader, epochs, test_data=test_data)
     return model, history
 
@@ -55,9 +58,11 @@ def main():
         incoming = model[0].weight.numpy()  # column j: the 64 incoming weights of hidden unit j
         spread = np.abs(incoming - incoming[:, :1]).max()
         distinct = len({tuple(np.round(column, 6)) for column in incoming.T})
-        print(f"{name:16s}: after {epochs} epochs the largest difference between two hidden units' "
-              f"incoming weights is {spread:.2e} ({distinct} distinct unit(s) of {HIDDEN}); "
-              f"test accuracy {100 * history.test_accuracy[-1]:.1f}%")
+        print(
+            f"{name:16s}: after {epochs} epochs the largest difference between two hidden units' "
+            f"incoming weights is {spread:.2e} ({distinct} distinct unit(s) of {HIDDEN}); "
+            f"test accuracy {100 * history.test_accuracy[-1]:.1f}%"
+        )
         limit = np.abs(incoming).max()
         for unit, ax in enumerate(axes[row]):
             ax.imshow(incoming[:, unit].reshape(8, 8), cmap="RdBu", vmin=-limit, vmax=limit)
@@ -65,10 +70,14 @@ def main():
             ax.set_yticks([])
             ax.set_xlabel(f"unit {unit}", fontsize=6)
         axes[row, 0].set_ylabel(f"{name}\n{100 * history.test_accuracy[-1]:.0f}% test", fontsize=8)
-    figure.suptitle("incoming weights of the 16 hidden units after training (8×8 pixels each): "
-                    "a constant start keeps them identical")
-    print("finding: with equal starting weights every hidden unit gets the same update, so the "
-          "network behaves like one hidden unit; random initialization breaks the symmetry.")
+    figure.suptitle(
+        "incoming weights of the 16 hidden units after training (8×8 pixels each): "
+        "a constant start keeps them identical"
+    )
+    print(
+        "finding: with equal starting weights every hidden unit gets the same update, so the "
+        "network behaves like one hidden unit; random initialization breaks the symmetry."
+    )
     save_figure(figure, args, "symmetry_breaking")
 
 

@@ -9,7 +9,9 @@ DEVICES = [
     "cpu",
     pytest.param(
         "cuda",
-        marks=pytest.mark.skipif(not backend.cuda_available(), reason="needs CuPy and an NVIDIA GPU"),
+        marks=pytest.mark.skipif(
+            not backend.cuda_available(), reason="needs CuPy and an NVIDIA GPU"
+        ),
     ),
 ]
 

@@ -24,12 +24,21 @@ import pytest
 REPOSITORY = pathlib.Path(__file__).resolve().parent.parent
 DOCS = REPOSITORY / "docs"
 REQUIRED_MODULES = [
-    "tinygrad_ch8", "tinygrad_ch8.autograd", "tinygrad_ch8.functional", "tinygrad_ch8.nn",
-    "tinygrad_ch8.nn.init", "tinygrad_ch8.optim", "tinygrad_ch8.optim.lr_scheduler", "tinygrad_ch8.data",
-    "tinygrad_ch8.strategies", "tinygrad_ch8.viz",
+    "tinygrad_ch8",
+    "tinygrad_ch8.autograd",
+    "tinygrad_ch8.functional",
+    "tinygrad_ch8.nn",
+    "tinygrad_ch8.nn.init",
+    "tinygrad_ch8.optim",
+    "tinygrad_ch8.optim.lr_scheduler",
+    "tinygrad_ch8.data",
+    "tinygrad_ch8.strategies",
+    "tinygrad_ch8.viz",
 ]
 HEADING = re.compile(r"^## `([\w.]+)`")  # a module's section; deeper headings stay inside it
-ENTRY = re.compile(r"^- `([\w.]+)(\(([^`]*)\))?`")  # the whole code span: a name, maybe a parameter list
+ENTRY = re.compile(
+    r"^- `([\w.]+)(\(([^`]*)\))?`"
+)  # the whole code span: a name, maybe a parameter list
 
 
 def public_names(module) -> list[str]:
@@ -40,7 +49,8 @@ def public_names(module) -> list[str]:
         if name.startswith("_"):
             continue
         defined_here = getattr(value, "__module__", None) == module.__name__ and (
-            inspect.isfunction(value) or inspect.isclass(value))
+            inspect.isfunction(value) or inspect.isclass(value)
+        )
         submodule = inspect.ismodule(value) and value.__name__ == f"{module.__name__}.{name}"
         if defined_here or submodule:
             names.append(name)
@@ -56,8 +66,11 @@ def public_modules() -> list[str]:
             continue
         found.append(name)
         module = importlib.import_module(name)
-        pending += [value.__name__ for value in (getattr(module, public) for public in public_names(module))
-                    if inspect.ismodule(value) and value.__name__.startswith("tinygrad_ch8.")]
+        pending += [
+            value.__name__
+            for value in (getattr(module, public) for public in public_names(module))
+            if inspect.ismodule(value) and value.__name__.startswith("tinygrad_ch8.")
+        ]
     return found
 
 
@@ -109,7 +122,9 @@ def signature_names(target) -> list[str]:
 def test_every_public_module_has_a_section():
     assert set(REQUIRED_MODULES) <= set(PUBLIC_MODULES)
     sections = {module for module, _, _ in documented_entries()}
-    assert set(PUBLIC_MODULES) <= sections, f"no section in docs/api.md for {set(PUBLIC_MODULES) - sections}"
+    assert set(PUBLIC_MODULES) <= sections, (
+        f"no section in docs/api.md for {set(PUBLIC_MODULES) - sections}"
+    )
 
 
 @pytest.mark.parametrize("module_name", PUBLIC_MODULES)
@@ -135,7 +150,9 @@ def test_every_documented_name_exists_with_its_signature():
         except (TypeError, ValueError):  # a builtin without a signature: nothing to compare
             continue
         if parameter_names(parameters) != actual:
-            problems.append(f"{module_name}.{name}({parameters}) but the signature is ({', '.join(actual)})")
+            problems.append(
+                f"{module_name}.{name}({parameters}) but the signature is ({', '.join(actual)})"
+            )
     assert not problems, "docs/api.md disagrees with the package:\n" + "\n".join(problems)
 
 
@@ -149,7 +166,10 @@ def test_public_names_follow_all_or_the_module_definitions():
     viz = importlib.import_module("tinygrad_ch8.viz")
     assert public_names(viz) == viz.__all__
     graph = importlib.import_module("tinygrad_ch8.viz.graph")
-    assert public_names(graph) == ["draw_graph", "render_graph"]  # not the imported Tensor, not _GraphBuilder
+    assert public_names(graph) == [
+        "draw_graph",
+        "render_graph",
+    ]  # not the imported Tensor, not _GraphBuilder
 
 
 LINK = re.compile(r"\]\(([^)#\s]+)")
@@ -161,7 +181,9 @@ def test_links_and_named_files_in_the_docs_exist(page):
     text = page.read_text(encoding="utf-8")
     targets = [page.parent / link for link in LINK.findall(text) if "://" not in link]
     targets += [REPOSITORY / name for name in FILE_NAME.findall(text)]
-    missing = [str(target.relative_to(REPOSITORY)) for target in targets if not target.resolve().exists()]
+    missing = [
+        str(target.relative_to(REPOSITORY)) for target in targets if not target.resolve().exists()
+    ]
     assert not missing, f"{page.name} points to files that do not exist: {missing}"
 
 
@@ -190,6 +212,9 @@ def test_chapter_map_figures_are_the_ones_their_examples_save():
         if not row or not (REPOSITORY / row.group(1)).exists():
             continue  # a missing example is reported by the link test
         source = (REPOSITORY / row.group(1)).read_text(encoding="utf-8")
-        wrong += [f"{row.group(1)}: {figure}.png" for figure in FIGURE.findall(row.group(2))
-                  if f'"{figure}"' not in source]
+        wrong += [
+            f"{row.group(1)}: {figure}.png"
+            for figure in FIGURE.findall(row.group(2))
+            if f'"{figure}"' not in source
+        ]
     assert not wrong, f"chapter-map.md lists figures that these examples do not save: {wrong}"

@@ -48,7 +48,9 @@ def test_hvp_of_a_quadratic_form_is_the_symmetrized_matrix_times_v(device, n, se
     def quadratic(x):
         return 0.5 * (x * (matrix @ x)).sum() + (offset * x).sum()
 
-    value, product = tg.autograd.hvp(quadratic, tg.Tensor(x, device=device), tg.Tensor(v, device=device))
+    value, product = tg.autograd.hvp(
+        quadratic, tg.Tensor(x, device=device), tg.Tensor(v, device=device)
+    )
     np.testing.assert_allclose(value.item(), 0.5 * x @ a @ x + b @ x, rtol=1e-12, atol=1e-12)
     assert not value.requires_grad
     np.testing.assert_allclose(product.numpy(), (a + a.T) / 2 @ v, rtol=1e-12, atol=1e-12)
@@ -74,7 +76,7 @@ def split(flat: np.ndarray) -> list:
     pieces, start = [], 0
     for shape in MLP_SHAPES.values():
         size = int(np.prod(shape))
-        pieces.append(flat[start:start + size].reshape(shape))
+        pieces.append(flat[start : start + size].reshape(shape))
         start += size
     return pieces
 
@@ -93,8 +95,12 @@ def test_hvp_of_an_mlp_loss_matches_finite_differences_column_by_column(device):
         basis = np.zeros(flat.size)
         basis[j] = 1.0
         directions = [tg.Tensor(d, device=device) for d in split(basis)]
-        _, product = tg.autograd.hvp(loss, [tg.Tensor(p, device=device) for p in parameters], directions)
-        assert isinstance(product, tuple) and [p.shape for p in product] == list(MLP_SHAPES.values())
+        _, product = tg.autograd.hvp(
+            loss, [tg.Tensor(p, device=device) for p in parameters], directions
+        )
+        assert isinstance(product, tuple) and [p.shape for p in product] == list(
+            MLP_SHAPES.values()
+        )
         columns.append(np.concatenate([p.numpy().reshape(-1) for p in product]))
     exact = np.stack(columns, axis=1)
     np.testing.assert_allclose(exact, numeric, rtol=1e-5, atol=1e-7)
@@ -111,7 +117,9 @@ def test_hvp_does_not_need_or_change_requires_grad_of_its_inputs():
 
 
 def test_hvp_of_a_linear_function_is_zero():
-    _, product = tg.autograd.hvp(lambda x: (3.0 * x).sum(), tg.Tensor([1.0, 2.0]), tg.Tensor([1.0, -1.0]))
+    _, product = tg.autograd.hvp(
+        lambda x: (3.0 * x).sum(), tg.Tensor([1.0, 2.0]), tg.Tensor([1.0, -1.0])
+    )
     np.testing.assert_array_equal(product.numpy(), [0.0, 0.0])
 
 
@@ -139,8 +147,12 @@ def test_hessian_shape_rules_and_values():
     joint = tg.autograd.hessian(lambda w, b: ((w + b) ** 2).sum(), [w, b])
     assert joint.shape == (9, 9)
     numeric = central_difference_jacobian(
-        lambda theta: np.concatenate([2 * (theta[:6].reshape(2, 3) + theta[6:]).reshape(-1),
-                                      (2 * (theta[:6].reshape(2, 3) + theta[6:])).sum(axis=0)]),
+        lambda theta: np.concatenate(
+            [
+                2 * (theta[:6].reshape(2, 3) + theta[6:]).reshape(-1),
+                (2 * (theta[:6].reshape(2, 3) + theta[6:])).sum(axis=0),
+            ]
+        ),
         np.concatenate([w.reshape(-1), b]),
     )
     np.testing.assert_allclose(joint, numeric, rtol=1e-6, atol=1e-8)

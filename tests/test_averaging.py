@@ -98,13 +98,17 @@ def test_a_module_averages_and_swaps_its_batchnorm_buffers():
     rng = np.random.default_rng(0)
     running_means = []
     for _ in range(3):
-        model(tg.Tensor(rng.normal(size=(8, 3)) + 5.0))  # training mode: the running statistics move
+        model(
+            tg.Tensor(rng.normal(size=(8, 3)) + 5.0)
+        )  # training mode: the running statistics move
         running_means.append(batchnorm.running_mean.numpy().copy())
         whole_model.update()
         parameters_only.update()
     live = batchnorm.running_mean.numpy().copy()
     with whole_model.swapped():
-        np.testing.assert_allclose(batchnorm.running_mean.numpy(), np.mean(running_means, axis=0), rtol=1e-6)
+        np.testing.assert_allclose(
+            batchnorm.running_mean.numpy(), np.mean(running_means, axis=0), rtol=1e-6
+        )
     np.testing.assert_array_equal(batchnorm.running_mean.numpy(), live)
     with parameters_only.swapped():
         np.testing.assert_array_equal(batchnorm.running_mean.numpy(), live)

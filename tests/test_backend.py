@@ -31,8 +31,9 @@ def test_cuda_without_cupy_says_what_is_missing_and_how_to_install(monkeypatch):
 
 
 def test_cuda_with_cupy_but_no_gpu_says_no_gpu_was_found(monkeypatch):
-    no_devices = types.SimpleNamespace(cuda=types.SimpleNamespace(runtime=types.SimpleNamespace(
-        getDeviceCount=lambda: 0)))
+    no_devices = types.SimpleNamespace(
+        cuda=types.SimpleNamespace(runtime=types.SimpleNamespace(getDeviceCount=lambda: 0))
+    )
     monkeypatch.setattr(backend, "cupy", no_devices)
     with pytest.raises(RuntimeError, match=r"CuPy is installed but no CUDA GPU was found"):
         tg.Tensor([1.0], device="cuda")
@@ -72,7 +73,9 @@ def test_default_device_is_used_by_new_tensors(device):
     assert tg.get_default_device() == device
     for made in [tg.Tensor([1.0]), tg.zeros(2), tg.ones(2), tg.randn(2)]:
         assert made.device == device
-    assert tg.Tensor(np.ones(2)).device == "cpu"  # an existing NumPy array stays where it is unless told
+    assert (
+        tg.Tensor(np.ones(2)).device == "cpu"
+    )  # an existing NumPy array stays where it is unless told
 
 
 def test_to_device_and_to_numpy_round_trip(device):
@@ -92,7 +95,9 @@ def test_numpy_arrays_belong_to_numpy():
 def test_scatter_add_accumulates_repeated_indices(device):
     target = backend.to_device(np.zeros(4), device)
     index = backend.to_device(np.array([0, 2, 2, 0, 2]), device)
-    backend.scatter_add(target, index, backend.to_device(np.array([1.0, 2.0, 3.0, 4.0, 5.0]), device))
+    backend.scatter_add(
+        target, index, backend.to_device(np.array([1.0, 2.0, 3.0, 4.0, 5.0]), device)
+    )
     np.testing.assert_array_equal(backend.to_numpy(target), [5.0, 0.0, 10.0, 0.0])
 
 
@@ -122,7 +127,9 @@ def test_manual_seed_makes_randn_reproducible():
 
 
 def test_a_seed_gives_the_same_numbers_on_every_device(device):
-    np.testing.assert_array_equal(tg.randn(4, rng=3, device=device).numpy(), tg.randn(4, rng=3).numpy())
+    np.testing.assert_array_equal(
+        tg.randn(4, rng=3, device=device).numpy(), tg.randn(4, rng=3).numpy()
+    )
 
 
 def test_rng_accepts_none_an_int_or_a_generator():

@@ -32,13 +32,29 @@ def test_the_quadratic_race_is_gradient_descent_by_hand():
 def test_a_diverging_run_is_cut_and_reported(capsys, tmp_path):
     result = compare.race(compare.PROBLEMS["quadratic"], "sgd", steps=200, lr=1.0, device="cpu")
     assert result.diverged and len(result.gaps) < 201 and np.isfinite(result.gaps).all()
-    compare.run(parse(["--problem", "quadratic", "--optimizers", "sgd", "--lr", "1.0", "--steps", "200",
-                       "--out", str(tmp_path / "q.png")]))
+    compare.run(
+        parse(
+            [
+                "--problem",
+                "quadratic",
+                "--optimizers",
+                "sgd",
+                "--lr",
+                "1.0",
+                "--steps",
+                "200",
+                "--out",
+                str(tmp_path / "q.png"),
+            ]
+        )
+    )
     assert "diverged" in capsys.readouterr().out
 
 
 def test_first_within_counts_steps_to_the_tolerance():
-    race = compare.Race(lr=0.1, gaps=[1.0, 0.5, 1e-3, 1e-5], seconds=[0.0, 0.1, 0.2, 0.3], path=[None] * 4)
+    race = compare.Race(
+        lr=0.1, gaps=[1.0, 0.5, 1e-3, 1e-5], seconds=[0.0, 0.1, 0.2, 0.3], path=[None] * 4
+    )
     assert race.first_within(1e-2) == 2
     assert race.first_within(1e-9) is None
     table = compare.format_table({"adam": race}, 1e-2)
@@ -58,10 +74,14 @@ def test_compare_writes_one_figure_and_a_table(problem, tmp_path, capsys):
 
 def test_digits_problem_trains_the_mlp(tmp_path, capsys):
     out = tmp_path / "digits.png"
-    compare.run(parse(["--problem", "digits", "--optimizers", "adam", "--steps", "3", "--out", str(out)]))
+    compare.run(
+        parse(["--problem", "digits", "--optimizers", "adam", "--steps", "3", "--out", str(out)])
+    )
     assert out.exists()
     result = compare.race(compare.PROBLEMS["digits"], "adam", steps=3, lr=None, device="cpu")
-    assert result.gaps[0] == pytest.approx(np.log(10), rel=0.2)  # near-uniform predictions at the start
+    assert result.gaps[0] == pytest.approx(
+        np.log(10), rel=0.2
+    )  # near-uniform predictions at the start
     assert result.gaps[-1] < result.gaps[0]
 
 

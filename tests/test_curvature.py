@@ -10,7 +10,9 @@ from tinygrad_ch8.optim import curvature
 
 
 def symmetric(eigenvalues, seed=0):
-    q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((len(eigenvalues), len(eigenvalues))))
+    q, _ = np.linalg.qr(
+        np.random.default_rng(seed).standard_normal((len(eigenvalues), len(eigenvalues)))
+    )
     return (q * np.asarray(eigenvalues, dtype=np.float64)) @ q.T
 
 
@@ -24,8 +26,9 @@ def quadratic_closure(A, device="cpu"):
 def test_lanczos_with_n_steps_finds_every_eigenvalue(device):
     eigenvalues = [-3.0, -0.5, 0.25, 1.0, 2.0, 7.5]
     closure, params = quadratic_closure(symmetric(eigenvalues), device)
-    np.testing.assert_allclose(curvature.hessian_spectrum(closure, params, steps=6, rng=0), eigenvalues,
-                               atol=1e-10)
+    np.testing.assert_allclose(
+        curvature.hessian_spectrum(closure, params, steps=6, rng=0), eigenvalues, atol=1e-10
+    )
 
 
 def test_lanczos_finds_the_extreme_eigenvalues_in_few_steps():
@@ -37,16 +40,21 @@ def test_lanczos_finds_the_extreme_eigenvalues_in_few_steps():
 
 def test_condition_number_of_a_quadratic():
     closure, params = quadratic_closure(symmetric(np.geomspace(0.1, 100.0, 8), seed=2))
-    assert curvature.condition_number(closure, params, steps=8, rng=0) == pytest.approx(1000.0, rel=1e-8)
+    assert curvature.condition_number(closure, params, steps=8, rng=0) == pytest.approx(
+        1000.0, rel=1e-8
+    )
     indefinite, params = quadratic_closure(symmetric([-1.0, 2.0]))
     assert curvature.condition_number(indefinite, params, steps=2, rng=0) == float("inf")
 
 
-@pytest.mark.parametrize(("eigenvalues", "kind", "negatives"), [
-    ([1.0, 2.0, 3.0], "minimum", []),
-    ([-1.0, -2.0, -3.0], "maximum", [-3.0, -2.0, -1.0]),
-    ([-2.0, 0.5, 4.0], "saddle", [-2.0]),
-])
+@pytest.mark.parametrize(
+    ("eigenvalues", "kind", "negatives"),
+    [
+        ([1.0, 2.0, 3.0], "minimum", []),
+        ([-1.0, -2.0, -3.0], "maximum", [-3.0, -2.0, -1.0]),
+        ([-2.0, 0.5, 4.0], "saddle", [-2.0]),
+    ],
+)
 def test_classify_critical_point_of_quadratics(eigenvalues, kind, negatives):
     closure, params = quadratic_closure(symmetric(eigenvalues, seed=3))
     report = curvature.classify_critical_point(closure, params, steps=3, rng=0)
@@ -59,10 +67,17 @@ def test_classify_saddle_of_x_squared_minus_y_squared_and_degenerate_and_non_cri
     x = tg.Tensor(np.zeros(2), requires_grad=True)
     report = curvature.classify_critical_point(lambda: x[0] ** 2 - x[1] ** 2, [x], steps=2, rng=0)
     assert report.kind == "saddle" and report.negative_eigenvalues == pytest.approx([-2.0])
-    degenerate = curvature.classify_critical_point(lambda: x[0] ** 4 + x[1] ** 2, [x], steps=2, rng=0)
-    assert degenerate.kind == "degenerate"  # H = diag(0, 2): the quartic term is invisible to second order
+    degenerate = curvature.classify_critical_point(
+        lambda: x[0] ** 4 + x[1] ** 2, [x], steps=2, rng=0
+    )
+    assert (
+        degenerate.kind == "degenerate"
+    )  # H = diag(0, 2): the quartic term is invisible to second order
     x.data[...] = [1.0, 0.0]
-    assert curvature.classify_critical_point(lambda: x[0] ** 2 - x[1] ** 2, [x], rng=0).kind == "not critical"
+    assert (
+        curvature.classify_critical_point(lambda: x[0] ** 2 - x[1] ** 2, [x], rng=0).kind
+        == "not critical"
+    )
 
 
 def test_gauss_newton_equals_the_hessian_for_linear_least_squares():
@@ -81,8 +96,9 @@ def test_gauss_newton_equals_the_hessian_for_softmax_regression():
     b = tg.Tensor(np.zeros(3), requires_grad=True)
     v = rng.standard_normal(15)
     product = curvature.gauss_newton_product(lambda: X @ W + b, [W, b], v, loss="cross_entropy")
-    _, (hw, hb) = tg.autograd.hvp(lambda W, b: F.cross_entropy(X @ W + b, labels), [W, b],
-                                  [v[:12].reshape(4, 3), v[12:]])
+    _, (hw, hb) = tg.autograd.hvp(
+        lambda W, b: F.cross_entropy(X @ W + b, labels), [W, b], [v[:12].reshape(4, 3), v[12:]]
+    )
     hessian_v = np.concatenate([hw.numpy().ravel(), hb.numpy()])
     np.testing.assert_allclose(product, hessian_v, rtol=1e-9, atol=1e-12)
 

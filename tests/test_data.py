@@ -18,7 +18,9 @@ def test_digits_split_is_fixed_disjoint_complete_and_stratified():
     assert np.intersect1d(train, test).size == 0
     np.testing.assert_array_equal(np.union1d(train, test), np.arange(1797))
     per_class = np.bincount(labels, minlength=10)
-    np.testing.assert_array_equal(np.bincount(labels[test], minlength=10), np.round(0.2 * per_class))
+    np.testing.assert_array_equal(
+        np.bincount(labels[test], minlength=10), np.round(0.2 * per_class)
+    )
 
 
 def test_load_digits_shapes_scaling_and_labels():
@@ -40,7 +42,9 @@ def test_standardize_uses_training_statistics_for_every_split():
     X_train = np.array([[0.0, 1.0], [2.0, 1.0], [4.0, 1.0]])
     X_test = np.array([[2.0, 3.0]])
     train, test = data.standardize(X_train, X_test, min_std=0.5)
-    np.testing.assert_allclose(train[:, 0], np.array([-2.0, 0.0, 2.0]) / np.sqrt(8 / 3))  # mean 2, var 8/3
+    np.testing.assert_allclose(
+        train[:, 0], np.array([-2.0, 0.0, 2.0]) / np.sqrt(8 / 3)
+    )  # mean 2, var 8/3
     np.testing.assert_allclose(train[:, 1], 0)  # a constant feature is divided by min_std, not 0
     np.testing.assert_allclose(test, [[0.0, (3 - 1) / 0.5]])
 
@@ -59,7 +63,9 @@ def test_loader_batches_cover_every_example_once_per_epoch():
 
 
 def test_loader_drop_last_and_sequential_order():
-    loader = data.DataLoader(np.arange(10.0), np.arange(10), batch_size=4, shuffle=False, drop_last=True)
+    loader = data.DataLoader(
+        np.arange(10.0), np.arange(10), batch_size=4, shuffle=False, drop_last=True
+    )
     assert len(loader) == 2
     np.testing.assert_array_equal(np.concatenate([yb.numpy() for _, yb in loader]), np.arange(8))
 
@@ -70,7 +76,10 @@ def test_loader_reshuffles_each_epoch_reproducibly_from_its_seed():
     def epochs(loader, count=3):
         return [np.concatenate([yb.numpy() for _, yb in loader]) for _ in range(count)]
 
-    first, second = epochs(data.DataLoader(X, y, 5, rng=42)), epochs(data.DataLoader(X, y, 5, rng=42))
+    first, second = (
+        epochs(data.DataLoader(X, y, 5, rng=42)),
+        epochs(data.DataLoader(X, y, 5, rng=42)),
+    )
     for a, b in zip(first, second, strict=True):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(first[0], first[1])
@@ -147,10 +156,13 @@ def test_ill_conditioned_quadratic_has_the_requested_condition_number():
     assert b.shape == (6,)
 
 
-@pytest.mark.parametrize("function, minimum", [
-    (data.rosenbrock, data.synthetic.ROSENBROCK_MINIMUM),
-    (data.beale, data.synthetic.BEALE_MINIMUM),
-])
+@pytest.mark.parametrize(
+    "function, minimum",
+    [
+        (data.rosenbrock, data.synthetic.ROSENBROCK_MINIMUM),
+        (data.beale, data.synthetic.BEALE_MINIMUM),
+    ],
+)
 def test_test_functions_vanish_with_zero_gradient_at_their_minimum(function, minimum):
     x = tg.Tensor(np.array(minimum), requires_grad=True)
     value = function(x)

@@ -16,16 +16,22 @@ import tinygrad_ch8.functional as F
 def no_warnings():
     """Turn overflow, division by zero and invalid values into failures: stable code meets none.
     (Underflow to 0, as in exp(−2000), is the right answer and stays allowed.)"""
-    with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise",
-                                                under="ignore"):
+    with (
+        warnings.catch_warnings(),
+        np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"),
+    ):
         warnings.simplefilter("error")
         yield
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_sigmoid_is_exact_and_finite_at_plus_minus_1000(device, dtype, no_warnings):
-    x = tg.Tensor(np.array([-1000.0, -30.0, 0.0, 30.0, 1000.0]), requires_grad=True, dtype=dtype,
-                  device=device)
+    x = tg.Tensor(
+        np.array([-1000.0, -30.0, 0.0, 30.0, 1000.0]),
+        requires_grad=True,
+        dtype=dtype,
+        device=device,
+    )
     y = x.sigmoid()
     y.sum().backward()
     values, gradients = y.numpy(), x.grad.numpy()
@@ -39,8 +45,12 @@ def test_sigmoid_is_exact_and_finite_at_plus_minus_1000(device, dtype, no_warnin
 def test_cross_entropy_with_logits_of_1000_is_finite(device, dtype, no_warnings):
     """loss = mean_i (logsumexp(z_i) − z_i[y_i]); with z = (1000, −1000): −log p = 0 for the right
     class and 2000 for the wrong one; the gradient is (softmax(z) − onehot(y)) / N."""
-    logits = tg.Tensor(np.array([[1000.0, -1000.0], [1000.0, -1000.0]]), requires_grad=True, dtype=dtype,
-                       device=device)
+    logits = tg.Tensor(
+        np.array([[1000.0, -1000.0], [1000.0, -1000.0]]),
+        requires_grad=True,
+        dtype=dtype,
+        device=device,
+    )
     loss = F.cross_entropy(logits, np.array([0, 1]))
     loss.backward()
     assert loss.item() == 1000.0
@@ -58,7 +68,9 @@ def test_soft_cross_entropy_with_logits_of_1000_is_finite(device, no_warnings):
 
 def test_softmax_and_log_softmax_at_extreme_logits(device, no_warnings):
     x = tg.Tensor(np.array([[1000.0, 0.0, -1000.0], [5.0, 5.0, 5.0]]), device=device)
-    np.testing.assert_allclose(F.softmax(x).numpy(), [[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3]], rtol=1e-15)
+    np.testing.assert_allclose(
+        F.softmax(x).numpy(), [[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3]], rtol=1e-15
+    )
     np.testing.assert_allclose(F.log_softmax(x).numpy()[0], [0.0, -1000.0, -2000.0])
     np.testing.assert_allclose(F.logsumexp(x).numpy(), [1000.0, 5.0 + np.log(3.0)], rtol=1e-15)
 
@@ -66,9 +78,12 @@ def test_softmax_and_log_softmax_at_extreme_logits(device, no_warnings):
 def test_softmax_is_invariant_to_adding_a_constant_to_a_row():
     x = np.random.default_rng(0).standard_normal((3, 4))
     shifted = x + np.array([[10.0], [-7.0], [300.0]])
-    np.testing.assert_allclose(F.softmax(tg.Tensor(shifted)).numpy(), F.softmax(tg.Tensor(x)).numpy(),
-                               rtol=1e-12)
-    np.testing.assert_allclose(F.softmax(tg.Tensor(x), axis=0).numpy().sum(axis=0), np.ones(4), rtol=1e-15)
+    np.testing.assert_allclose(
+        F.softmax(tg.Tensor(shifted)).numpy(), F.softmax(tg.Tensor(x)).numpy(), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        F.softmax(tg.Tensor(x), axis=0).numpy().sum(axis=0), np.ones(4), rtol=1e-15
+    )
 
 
 def test_cross_entropy_by_hand():
@@ -84,7 +99,8 @@ def test_soft_cross_entropy_with_one_hot_targets_equals_the_index_form():
     labels = np.array([0, 2, 2, 1])
     one_hot = tg.Tensor(np.eye(3)[labels])
     assert F.cross_entropy(tg.Tensor(z), one_hot).item() == pytest.approx(
-        F.cross_entropy(tg.Tensor(z), labels).item(), rel=1e-14)
+        F.cross_entropy(tg.Tensor(z), labels).item(), rel=1e-14
+    )
 
 
 def test_mse_loss_by_hand():

@@ -13,11 +13,14 @@ from tinygrad_ch8 import init, nn
 FAN_IN, FAN_OUT = 300, 200  # 60,000 draws: sample variances within ~1.5% of the truth
 
 
-@pytest.mark.parametrize("initializer, bound", [
-    (init.uniform_fan_in, 1 / math.sqrt(FAN_IN)),
-    (init.glorot_uniform, math.sqrt(6 / (FAN_IN + FAN_OUT))),
-    (init.he_uniform, math.sqrt(6 / FAN_IN)),
-])
+@pytest.mark.parametrize(
+    "initializer, bound",
+    [
+        (init.uniform_fan_in, 1 / math.sqrt(FAN_IN)),
+        (init.glorot_uniform, math.sqrt(6 / (FAN_IN + FAN_OUT))),
+        (init.he_uniform, math.sqrt(6 / FAN_IN)),
+    ],
+)
 def test_uniform_initializers_respect_their_bound_and_variance(initializer, bound):
     weight = initializer((FAN_IN, FAN_OUT), rng=0)
     assert weight.shape == (FAN_IN, FAN_OUT) and weight.dtype == np.float32
@@ -27,10 +30,13 @@ def test_uniform_initializers_respect_their_bound_and_variance(initializer, boun
     assert abs(weight.mean()) < 0.01 * bound
 
 
-@pytest.mark.parametrize("initializer, std", [
-    (init.glorot_normal, math.sqrt(2 / (FAN_IN + FAN_OUT))),
-    (init.he_normal, math.sqrt(2 / FAN_IN)),
-])
+@pytest.mark.parametrize(
+    "initializer, std",
+    [
+        (init.glorot_normal, math.sqrt(2 / (FAN_IN + FAN_OUT))),
+        (init.he_normal, math.sqrt(2 / FAN_IN)),
+    ],
+)
 def test_normal_initializers_have_their_standard_deviation(initializer, std):
     weight = initializer((FAN_IN, FAN_OUT), rng=1)
     assert weight.std() == pytest.approx(std, rel=0.015)
@@ -107,7 +113,9 @@ def test_output_bias_makes_softmax_predict_the_class_frequencies():
     with pytest.raises(ValueError, match=r"classes \[3\] never occur"):
         init.output_bias_from_frequencies(labels, 4)
     smoothed = init.output_bias_from_frequencies(labels, 4, dtype="float64", pseudo_count=1.0)
-    np.testing.assert_allclose(np.exp(smoothed) / np.exp(smoothed).sum(), [4 / 10, 2 / 10, 3 / 10, 1 / 10])
+    np.testing.assert_allclose(
+        np.exp(smoothed) / np.exp(smoothed).sum(), [4 / 10, 2 / 10, 3 / 10, 1 / 10]
+    )
 
 
 def test_relu_bias_is_a_small_positive_constant():
@@ -132,7 +140,9 @@ def test_lsuv_brings_a_badly_scaled_deep_net_to_unit_output_scale(scale):
     assert abs(report[-1].initial_std - 1.0) > 0.2  # the deep layers started far from unit scale
     outputs = []
     for layer in model.layers[::2]:
-        layer.register_forward_hook(lambda module, inputs, output: outputs.append(output.numpy().std()))
+        layer.register_forward_hook(
+            lambda module, inputs, output: outputs.append(output.numpy().std())
+        )
     model(batch)
     np.testing.assert_allclose(outputs, 1.0, atol=0.05)
     np.testing.assert_allclose([entry.final_std for entry in report], outputs, rtol=1e-5)

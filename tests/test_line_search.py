@@ -30,12 +30,19 @@ def assert_strong_wolfe(phi, alpha, c1, c2):
 
 def quartic_line(a, b, c):
     """φ(α) = a α⁴ − b α² − c α + 1 with a > 0, c > 0: φ'(0) = −c < 0, bounded below, maybe non-convex."""
-    return CountingPhi(lambda t: a * t**4 - b * t**2 - c * t + 1, lambda t: 4 * a * t**3 - 2 * b * t - c)
+    return CountingPhi(
+        lambda t: a * t**4 - b * t**2 - c * t + 1, lambda t: 4 * a * t**3 - 2 * b * t - c
+    )
 
 
 @settings(max_examples=60, deadline=None)
-@given(a=st.floats(0.01, 100), b=st.floats(-10, 10), c=st.floats(0.01, 10),
-       alpha0=st.floats(1e-4, 1e3), c2=st.sampled_from([0.1, 0.9]))
+@given(
+    a=st.floats(0.01, 100),
+    b=st.floats(-10, 10),
+    c=st.floats(0.01, 10),
+    alpha0=st.floats(1e-4, 1e3),
+    c2=st.sampled_from([0.1, 0.9]),
+)
 def test_strong_wolfe_accepts_only_strong_wolfe_steps(a, b, c, alpha0, c2):
     phi = quartic_line(a, b, c)
     result = strong_wolfe(phi, phi.value(0.0), phi.derivative(0.0), alpha=alpha0, c2=c2)
@@ -63,8 +70,9 @@ def test_strong_wolfe_rejects_an_ascent_direction():
 
 def overflowing_parabola():
     """φ(α) = (α − 1)², NaN beyond α = 2 (as if the loss overflowed there)."""
-    return CountingPhi(lambda t: (t - 1) ** 2 if t < 2 else math.nan,
-                       lambda t: 2 * (t - 1) if t < 2 else math.nan)
+    return CountingPhi(
+        lambda t: (t - 1) ** 2 if t < 2 else math.nan, lambda t: 2 * (t - 1) if t < 2 else math.nan
+    )
 
 
 def test_strong_wolfe_treats_an_overflowing_step_as_too_long():
@@ -75,7 +83,9 @@ def test_strong_wolfe_treats_an_overflowing_step_as_too_long():
 
 
 @settings(max_examples=60, deadline=None)
-@given(a=st.floats(0.01, 100), b=st.floats(-10, 10), c=st.floats(0.01, 10), alpha0=st.floats(1e-3, 1e3))
+@given(
+    a=st.floats(0.01, 100), b=st.floats(-10, 10), c=st.floats(0.01, 10), alpha0=st.floats(1e-3, 1e3)
+)
 def test_backtracking_accepts_a_sufficient_decrease(a, b, c, alpha0):
     phi = quartic_line(a, b, c)
     result = backtracking(phi, 1.0, -c, alpha=alpha0)
@@ -97,8 +107,10 @@ def test_backtracking_shortens_a_nan_step():
     assert result.success and 0 < result.alpha < 2
 
 
-@given(roots=st.tuples(st.floats(-5, 5), st.floats(-5, 5)).filter(lambda r: abs(r[0] - r[1]) > 0.1),
-       scale=st.floats(0.1, 10))
+@given(
+    roots=st.tuples(st.floats(-5, 5), st.floats(-5, 5)).filter(lambda r: abs(r[0] - r[1]) > 0.1),
+    scale=st.floats(0.1, 10),
+)
 def test_cubic_minimizer_is_exact_on_a_cubic(roots, scale):
     # p(t) = scale (t³/3 − (r1 + r2) t²/2 + r1 r2 t) has p' = scale (t − r1)(t − r2): its minimum is at max(r)
     r1, r2 = roots

@@ -11,8 +11,10 @@ from tinygrad_ch8.optim import lr_scheduler
 
 
 def sgd(lr=0.5, groups=1):
-    params = [{"params": [tg.Tensor(np.ones(2), requires_grad=True)], "lr": lr * (i + 1)}
-              for i in range(groups)]
+    params = [
+        {"params": [tg.Tensor(np.ones(2), requires_grad=True)], "lr": lr * (i + 1)}
+        for i in range(groups)
+    ]
     return optim.SGD(params, lr=lr)
 
 
@@ -59,8 +61,10 @@ def test_exponential_lr_on_every_group():
 def test_cosine_annealing_goes_down_half_a_cosine_and_stays():
     eps0, eta_min, t_max = 0.5, 0.01, 8
     seen = rates(lr_scheduler.CosineAnnealing(sgd(eps0), T_max=t_max, eta_min=eta_min), 10)
-    expected = [eta_min + (eps0 - eta_min) * (1 + math.cos(math.pi * k / t_max)) / 2
-                for k in range(t_max + 1)]
+    expected = [
+        eta_min + (eps0 - eta_min) * (1 + math.cos(math.pi * k / t_max)) / 2
+        for k in range(t_max + 1)
+    ]
     assert seen[: t_max + 1] == pytest.approx(expected, rel=1e-14)
     assert seen[t_max // 2] == pytest.approx((eps0 + eta_min) / 2)
     assert seen[t_max:] == pytest.approx([eta_min] * 3)
@@ -95,14 +99,17 @@ def test_state_dict_resumes_the_schedule():
     assert fresh.get_last_lr() == schedule.get_last_lr()
 
 
-@pytest.mark.parametrize("make, named", [
-    (lambda o: lr_scheduler.LinearDecay(o, tau=0, final_lr=0.1), "tau"),
-    (lambda o: lr_scheduler.LinearDecay(o, tau=5, final_lr=-0.1), "final_lr"),
-    (lambda o: lr_scheduler.LinearDecay(o, tau=5, final_lr=[0.1, 0.2]), "groups"),
-    (lambda o: lr_scheduler.StepLR(o, step_size=0), "step_size"),
-    (lambda o: lr_scheduler.ExponentialLR(o, gamma=-0.5), "gamma"),
-    (lambda o: lr_scheduler.CosineAnnealing(o, T_max=0), "T_max"),
-])
+@pytest.mark.parametrize(
+    "make, named",
+    [
+        (lambda o: lr_scheduler.LinearDecay(o, tau=0, final_lr=0.1), "tau"),
+        (lambda o: lr_scheduler.LinearDecay(o, tau=5, final_lr=-0.1), "final_lr"),
+        (lambda o: lr_scheduler.LinearDecay(o, tau=5, final_lr=[0.1, 0.2]), "groups"),
+        (lambda o: lr_scheduler.StepLR(o, step_size=0), "step_size"),
+        (lambda o: lr_scheduler.ExponentialLR(o, gamma=-0.5), "gamma"),
+        (lambda o: lr_scheduler.CosineAnnealing(o, T_max=0), "T_max"),
+    ],
+)
 def test_bad_schedule_settings_raise(make, named):
     with pytest.raises(ValueError, match=named):
         make(sgd())

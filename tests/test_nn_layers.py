@@ -19,7 +19,9 @@ def test_linear_computes_x_w_plus_b_with_weight_shape_in_out(device):
     layer.bias.data[...] = layer.bias.data + 0.5
     x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
     expected = x @ layer.weight.numpy() + layer.bias.numpy()
-    np.testing.assert_allclose(layer(tg.Tensor(x, device=device)).numpy(), expected, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        layer(tg.Tensor(x, device=device)).numpy(), expected, rtol=1e-6, atol=1e-6
+    )
 
 
 def test_linear_uses_the_default_dtype_and_a_callable_initializer():
@@ -36,11 +38,14 @@ def test_linear_is_reproducible_from_its_rng():
     np.testing.assert_array_equal(a.weight.numpy(), b.weight.numpy())
 
 
-@pytest.mark.parametrize("module, function", [
-    (nn.ReLU(), lambda x: np.maximum(x, 0)),
-    (nn.Tanh(), np.tanh),
-    (nn.Sigmoid(), lambda x: 1 / (1 + np.exp(-x))),
-])
+@pytest.mark.parametrize(
+    "module, function",
+    [
+        (nn.ReLU(), lambda x: np.maximum(x, 0)),
+        (nn.Tanh(), np.tanh),
+        (nn.Sigmoid(), lambda x: 1 / (1 + np.exp(-x))),
+    ],
+)
 def test_activations(module, function):
     x = np.linspace(-3, 3, 13)
     np.testing.assert_allclose(module(tg.Tensor(x)).numpy(), function(x), rtol=1e-12)
@@ -63,7 +68,9 @@ def test_batch_norm_training_output_and_running_statistics_follow_the_formulas(d
     for _ in range(3):
         x = generator.normal(2.0, 3.0, (8, 3))
         out = bn(tg.Tensor(x, device=device))
-        expected = batch_norm_reference(x, np.array([0.5, 2.0, -1.0]), np.array([0.1, 0.0, 3.0]), 1e-3)
+        expected = batch_norm_reference(
+            x, np.array([0.5, 2.0, -1.0]), np.array([0.1, 0.0, 3.0]), 1e-3
+        )
         np.testing.assert_allclose(out.numpy(), expected, rtol=1e-10, atol=1e-12)
         # PyTorch's convention: the running variance averages the unbiased batch variance
         running_mean = 0.8 * running_mean + 0.2 * x.mean(axis=0)
@@ -73,9 +80,15 @@ def test_batch_norm_training_output_and_running_statistics_follow_the_formulas(d
 
     bn.eval()
     x = generator.standard_normal((4, 3))
-    expected = np.array([0.5, 2.0, -1.0]) * (x - running_mean) / np.sqrt(running_var + 1e-3) + [0.1, 0.0, 3.0]
+    expected = np.array([0.5, 2.0, -1.0]) * (x - running_mean) / np.sqrt(running_var + 1e-3) + [
+        0.1,
+        0.0,
+        3.0,
+    ]
     np.testing.assert_allclose(bn(tg.Tensor(x, device=device)).numpy(), expected, rtol=1e-10)
-    np.testing.assert_allclose(bn.running_mean.numpy(), running_mean, rtol=1e-12)  # eval does not update
+    np.testing.assert_allclose(
+        bn.running_mean.numpy(), running_mean, rtol=1e-12
+    )  # eval does not update
 
 
 def test_batch_norm_without_affine_has_no_parameters_and_gives_unit_statistics():
@@ -128,12 +141,16 @@ def test_residual_adds_the_identity_and_its_jacobian():
     y = nn.Residual(block)(x)
     np.testing.assert_allclose(y.numpy(), x.numpy() + x.numpy() @ block.weight.numpy())
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), 1 + block.weight.numpy().sum(axis=1) * np.ones((2, 1)))
+    np.testing.assert_allclose(
+        x.grad.numpy(), 1 + block.weight.numpy().sum(axis=1) * np.ones((2, 1))
+    )
 
 
 def auxiliary_model():
     stages = [nn.Sequential(nn.Linear(4, 5), nn.Tanh()), nn.Sequential(nn.Linear(5, 5), nn.Tanh())]
-    return nn.AuxiliaryHeads(stages, head=nn.Linear(5, 3), auxiliary=[(0, nn.Linear(5, 3))], weights=0.3)
+    return nn.AuxiliaryHeads(
+        stages, head=nn.Linear(5, 3), auxiliary=[(0, nn.Linear(5, 3))], weights=0.3
+    )
 
 
 def test_auxiliary_heads_add_weighted_losses_in_training_and_vanish_in_eval():
@@ -170,7 +187,13 @@ def test_mlp_builds_the_requested_layers():
     linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
     shapes = [(m.in_features, m.out_features) for m in linears]
     assert shapes == [(64, 32), (32, 16), (16, 16), (16, 16), (16, 10)]
-    assert [m.bias is None for m in linears] == [True, True, True, True, False]  # β replaces the bias
+    assert [m.bias is None for m in linears] == [
+        True,
+        True,
+        True,
+        True,
+        False,
+    ]  # β replaces the bias
     assert sum(isinstance(m, nn.BatchNorm1d) for m in model.modules()) == 4
     assert sum(isinstance(m, nn.Residual) for m in model.modules()) == 2
     assert model(tg.randn(3, 64)).shape == (3, 10)

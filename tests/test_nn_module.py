@@ -27,8 +27,14 @@ class TwoBranches(nn.Module):
 def test_parameters_are_found_in_attribute_order_with_dotted_names():
     model = TwoBranches()
     names = [name for name, _ in model.named_parameters()]
-    assert names == ["scale", "first.weight", "first.bias", "branches.0.weight", "branches.0.bias",
-                     "branches.2.weight"]
+    assert names == [
+        "scale",
+        "first.weight",
+        "first.bias",
+        "branches.0.weight",
+        "branches.0.bias",
+        "branches.2.weight",
+    ]
     assert [p.shape for p in model.parameters()] == [(3,), (3, 4), (4,), (4, 2), (2,), (2, 2)]
     assert [name for name, _ in model.named_buffers()] == ["steps"]
     assert list(model.state_dict()) == names[:1] + ["steps"] + names[1:]
@@ -37,7 +43,11 @@ def test_parameters_are_found_in_attribute_order_with_dotted_names():
 def test_sequential_names_its_layers_by_position():
     model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Sequential(nn.Linear(3, 1)))
     assert [name for name, _ in model.named_parameters()] == [
-        "layers.0.weight", "layers.0.bias", "layers.2.layers.0.weight", "layers.2.layers.0.bias"]
+        "layers.0.weight",
+        "layers.0.bias",
+        "layers.2.layers.0.weight",
+        "layers.2.layers.0.bias",
+    ]
     assert len(model.modules()) == 5
 
 

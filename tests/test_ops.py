@@ -105,14 +105,19 @@ def binary(sample_a, sample_b=None):
 
 def reduction(axis, sample=real):
     def draw(data, rng):
-        return [sample(rng, data.draw(THREE_D))], {"axis": axis, "keepdims": data.draw(st.booleans())}
+        return [sample(rng, data.draw(THREE_D))], {
+            "axis": axis,
+            "keepdims": data.draw(st.booleans()),
+        }
 
     return draw
 
 
 def with_exponent(sample, exponents):
     def draw(data, rng):
-        return [sample(rng, data.draw(ANY_SHAPE))], {"exponent": data.draw(st.sampled_from(exponents))}
+        return [sample(rng, data.draw(ANY_SHAPE))], {
+            "exponent": data.draw(st.sampled_from(exponents))
+        }
 
     return draw
 
@@ -150,11 +155,16 @@ def draw_basic_index(data, rng):
 
 def draw_repeated_rows(data, rng):
     """7 row indices into 5 rows: some row is taken twice, so its gradient must accumulate."""
-    return [real(rng, (5, 3))], {"index": rng.integers(0, 5, size=data.draw(st.sampled_from([(7,), (2, 4)])))}
+    return [real(rng, (5, 3))], {
+        "index": rng.integers(0, 5, size=data.draw(st.sampled_from([(7,), (2, 4)])))
+    }
 
 
 def draw_index_pairs(data, rng):
-    return [real(rng, (4, 3))], {"rows": rng.integers(0, 4, size=6), "columns": rng.integers(0, 3, size=6)}
+    return [real(rng, (4, 3))], {
+        "rows": rng.integers(0, 4, size=6),
+        "columns": rng.integers(0, 3, size=6),
+    }
 
 
 MATMUL_LAYOUTS = {
@@ -197,7 +207,9 @@ def draw_stack(data, rng):
 
 def draw_where(data, rng):
     shape_condition, shape_a, shape_b = data.draw(BROADCAST_TRIPLE).input_shapes
-    return [real(rng, shape_a), real(rng, shape_b)], {"condition": rng.random(shape_condition) < 0.5}
+    return [real(rng, shape_a), real(rng, shape_b)], {
+        "condition": rng.random(shape_condition) < 0.5
+    }
 
 
 def draw_where_scalar(data, rng):
@@ -271,11 +283,21 @@ CASES = [
     OpCase("scalar - x", lambda x: 2.5 - x, lambda x: 2.5 - x, unary(real)),
     OpCase("scalar * x", lambda x: 2.5 * x, lambda x: 2.5 * x, unary(real)),
     OpCase("scalar / x", lambda x: 2.5 / x, lambda x: 2.5 / x, unary(away_from_zero)),
-    OpCase("x - scalar, x / scalar", lambda x: (x - 0.5) / 3.0, lambda x: (x - 0.5) / 3.0, unary(real)),
-    OpCase("pow (any base)", lambda x, exponent: x**exponent, lambda x, exponent: x**exponent,
-           with_exponent(real, [2, 3])),
-    OpCase("pow (positive base)", lambda x, exponent: x**exponent, lambda x, exponent: x**exponent,
-           with_exponent(positive, [-1.5, -1, 0.5, 2.5])),
+    OpCase(
+        "x - scalar, x / scalar", lambda x: (x - 0.5) / 3.0, lambda x: (x - 0.5) / 3.0, unary(real)
+    ),
+    OpCase(
+        "pow (any base)",
+        lambda x, exponent: x**exponent,
+        lambda x, exponent: x**exponent,
+        with_exponent(real, [2, 3]),
+    ),
+    OpCase(
+        "pow (positive base)",
+        lambda x, exponent: x**exponent,
+        lambda x, exponent: x**exponent,
+        with_exponent(positive, [-1.5, -1, 0.5, 2.5]),
+    ),
     OpCase("exp", lambda x: x.exp(), np.exp, unary(real)),
     OpCase("log", lambda x: x.log(), np.log, unary(positive)),
     OpCase("sqrt", lambda x: x.sqrt(), np.sqrt, unary(positive)),
@@ -283,8 +305,12 @@ CASES = [
     OpCase("tanh", lambda x: x.tanh(), np.tanh, unary(real)),
     OpCase("sigmoid", lambda x: x.sigmoid(), lambda x: 1 / (1 + np.exp(-x)), unary(wide)),
     OpCase("relu", lambda x: x.relu(), lambda x: np.maximum(x, 0), unary(away_from_zero)),
-    OpCase("F.relu, F.sigmoid, F.tanh", lambda x: F.relu(x) + F.sigmoid(x) * F.tanh(x),
-           lambda x: np.maximum(x, 0) + np.tanh(x) / (1 + np.exp(-x)), unary(away_from_zero)),
+    OpCase(
+        "F.relu, F.sigmoid, F.tanh",
+        lambda x: F.relu(x) + F.sigmoid(x) * F.tanh(x),
+        lambda x: np.maximum(x, 0) + np.tanh(x) / (1 + np.exp(-x)),
+        unary(away_from_zero),
+    ),
     *[
         OpCase(f"{op} axis={axis}", fn, reference, reduction(axis, sample))
         for axis in (None, 0, -1, (0, 2))
@@ -298,40 +324,102 @@ CASES = [
     OpCase("reshape (tuple)", lambda x, shape: x.reshape(shape), np.reshape, draw_reshape),
     OpCase("transpose", lambda x, axes: x.transpose(*axes), np.transpose, draw_transpose),
     OpCase(".T", lambda x: x.T, lambda x: x.T, unary(real)),
-    OpCase("broadcast_to", lambda x, shape: x.broadcast_to(shape), np.broadcast_to, draw_broadcast_to),
+    OpCase(
+        "broadcast_to", lambda x, shape: x.broadcast_to(shape), np.broadcast_to, draw_broadcast_to
+    ),
     OpCase("getitem basic", lambda x, index: x[index], lambda x, index: x[index], draw_basic_index),
-    OpCase("getitem integer array (repeats)", lambda x, index: x[on_device_of(x, index)],
-           lambda x, index: x[index], draw_repeated_rows),
-    OpCase("getitem list (repeats)", lambda x: x[[0, 2, 2, -1]], lambda x: x[[0, 2, 2, -1]],
-           unary(real, st.just((4, 3)))),
-    OpCase("getitem row and column arrays",
-           lambda x, rows, columns: x[on_device_of(x, rows), on_device_of(x, columns)],
-           lambda x, rows, columns: x[rows, columns], draw_index_pairs),
-    OpCase("getitem slice and list", lambda x: x[1:, [2, 0, 2]], lambda x: x[1:, [2, 0, 2]],
-           unary(real, st.just((3, 4)))),
-    *[OpCase(f"matmul {name}", lambda a, b: a @ b, np.matmul, matmul_draw(layout))
-      for name, layout in MATMUL_LAYOUTS.items()],
-    OpCase("concatenate", lambda *xs, axis: tg.concatenate(xs, axis=axis),
-           lambda *xs, axis: np.concatenate(xs, axis=axis), draw_concatenate),
-    OpCase("stack", lambda *xs, axis: tg.stack(xs, axis=axis), lambda *xs, axis: np.stack(xs, axis=axis),
-           draw_stack),
-    OpCase("where", lambda a, b, condition: tg.where(on_device_of(a, condition), a, b),
-           lambda a, b, condition: np.where(condition, a, b), draw_where),
-    OpCase("where (scalar branch)", lambda a, condition: tg.where(on_device_of(a, condition), a, 0.0),
-           lambda a, condition: np.where(condition, a, a.dtype.type(0)), draw_where_scalar),
-    OpCase("astype float32 and back", lambda x: (x**2).astype("float32").astype("float64"),
-           lambda x: (x**2).astype(np.float32).astype(np.float64), unary(dyadic), eps=2.0**-10),
-    OpCase("softmax", lambda x, axis: F.softmax(x, axis=axis),
-           lambda x, axis: np.exp(np_log_softmax(x, axis)), draw_along_axis),
-    OpCase("log_softmax", lambda x, axis: F.log_softmax(x, axis=axis), np_log_softmax, draw_along_axis),
-    OpCase("logsumexp", lambda x, axis, keepdims: F.logsumexp(x, axis=axis, keepdims=keepdims),
-           np_logsumexp, lambda data, rng: draw_along_axis(data, rng, keepdims=True)),
-    OpCase("cross_entropy (class indices)", lambda logits, target: F.cross_entropy(logits, target),
-           np_cross_entropy, draw_logits_and_labels),
-    OpCase("cross_entropy (soft targets)", lambda logits, target: F.cross_entropy(logits, target),
-           np_soft_cross_entropy, draw_logits_and_soft_targets),
-    OpCase("mse_loss", lambda a, b: F.mse_loss(a, b), lambda a, b: ((a - b) ** 2).mean(),
-           draw_same_shape_pair),
+    OpCase(
+        "getitem integer array (repeats)",
+        lambda x, index: x[on_device_of(x, index)],
+        lambda x, index: x[index],
+        draw_repeated_rows,
+    ),
+    OpCase(
+        "getitem list (repeats)",
+        lambda x: x[[0, 2, 2, -1]],
+        lambda x: x[[0, 2, 2, -1]],
+        unary(real, st.just((4, 3))),
+    ),
+    OpCase(
+        "getitem row and column arrays",
+        lambda x, rows, columns: x[on_device_of(x, rows), on_device_of(x, columns)],
+        lambda x, rows, columns: x[rows, columns],
+        draw_index_pairs,
+    ),
+    OpCase(
+        "getitem slice and list",
+        lambda x: x[1:, [2, 0, 2]],
+        lambda x: x[1:, [2, 0, 2]],
+        unary(real, st.just((3, 4))),
+    ),
+    *[
+        OpCase(f"matmul {name}", lambda a, b: a @ b, np.matmul, matmul_draw(layout))
+        for name, layout in MATMUL_LAYOUTS.items()
+    ],
+    OpCase(
+        "concatenate",
+        lambda *xs, axis: tg.concatenate(xs, axis=axis),
+        lambda *xs, axis: np.concatenate(xs, axis=axis),
+        draw_concatenate,
+    ),
+    OpCase(
+        "stack",
+        lambda *xs, axis: tg.stack(xs, axis=axis),
+        lambda *xs, axis: np.stack(xs, axis=axis),
+        draw_stack,
+    ),
+    OpCase(
+        "where",
+        lambda a, b, condition: tg.where(on_device_of(a, condition), a, b),
+        lambda a, b, condition: np.where(condition, a, b),
+        draw_where,
+    ),
+    OpCase(
+        "where (scalar branch)",
+        lambda a, condition: tg.where(on_device_of(a, condition), a, 0.0),
+        lambda a, condition: np.where(condition, a, a.dtype.type(0)),
+        draw_where_scalar,
+    ),
+    OpCase(
+        "astype float32 and back",
+        lambda x: (x**2).astype("float32").astype("float64"),
+        lambda x: (x**2).astype(np.float32).astype(np.float64),
+        unary(dyadic),
+        eps=2.0**-10,
+    ),
+    OpCase(
+        "softmax",
+        lambda x, axis: F.softmax(x, axis=axis),
+        lambda x, axis: np.exp(np_log_softmax(x, axis)),
+        draw_along_axis,
+    ),
+    OpCase(
+        "log_softmax", lambda x, axis: F.log_softmax(x, axis=axis), np_log_softmax, draw_along_axis
+    ),
+    OpCase(
+        "logsumexp",
+        lambda x, axis, keepdims: F.logsumexp(x, axis=axis, keepdims=keepdims),
+        np_logsumexp,
+        lambda data, rng: draw_along_axis(data, rng, keepdims=True),
+    ),
+    OpCase(
+        "cross_entropy (class indices)",
+        lambda logits, target: F.cross_entropy(logits, target),
+        np_cross_entropy,
+        draw_logits_and_labels,
+    ),
+    OpCase(
+        "cross_entropy (soft targets)",
+        lambda logits, target: F.cross_entropy(logits, target),
+        np_soft_cross_entropy,
+        draw_logits_and_soft_targets,
+    ),
+    OpCase(
+        "mse_loss",
+        lambda a, b: F.mse_loss(a, b),
+        lambda a, b: ((a - b) ** 2).mean(),
+        draw_same_shape_pair,
+    ),
 ]
 
 
@@ -373,11 +461,15 @@ def analytic_hessian_times(case, arrays, settings_, projection, directions, devi
     """H w by double backward: ∇_x (∇_x L · w), zero where ∇_x L does not depend on x."""
     xs = leaves(arrays, device)
     gradients = tg.grad(projected_loss(case, xs, settings_, projection), xs, create_graph=True)
-    directional = sum((g * on_device_of(g, w)).sum() for g, w in zip(gradients, directions, strict=True))
+    directional = sum(
+        (g * on_device_of(g, w)).sum() for g, w in zip(gradients, directions, strict=True)
+    )
     if not directional.requires_grad:  # f is linear in x: its gradient is a constant
         return [np.zeros_like(a) for a in arrays]
     products = tg.grad(directional, xs, allow_unused=True)
-    return [np.zeros_like(a) if p is None else p.numpy() for p, a in zip(products, arrays, strict=True)]
+    return [
+        np.zeros_like(a) if p is None else p.numpy() for p, a in zip(products, arrays, strict=True)
+    ]
 
 
 def draw_example(case, data):

@@ -125,34 +125,61 @@ def book_adam(eps, rho1, rho2, delta, weight_decay=0.0, amsgrad=False, decoupled
 
 CASES = {
     "sgd": (lambda p: optim.SGD(p, lr=0.05), lambda: book_sgd(0.05)),
-    "sgd weight decay": (lambda p: optim.SGD(p, lr=0.05, weight_decay=0.1), lambda: book_sgd(0.05, 0.1)),
+    "sgd weight decay": (
+        lambda p: optim.SGD(p, lr=0.05, weight_decay=0.1),
+        lambda: book_sgd(0.05, 0.1),
+    ),
     "momentum": (lambda p: optim.SGD(p, lr=0.05, momentum=0.9), lambda: book_momentum(0.05, 0.9)),
-    "momentum weight decay": (lambda p: optim.SGD(p, lr=0.05, momentum=0.9, weight_decay=0.1),
-                              lambda: book_momentum(0.05, 0.9, 0.1)),
-    "nesterov": (lambda p: optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True),
-                 lambda: book_nesterov(0.05, 0.9)),
-    "dampening": (lambda p: optim.SGD(p, lr=0.05, momentum=0.9, dampening=0.3),
-                  lambda: torch_sgd_dampened(0.05, 0.9, 0.3)),
+    "momentum weight decay": (
+        lambda p: optim.SGD(p, lr=0.05, momentum=0.9, weight_decay=0.1),
+        lambda: book_momentum(0.05, 0.9, 0.1),
+    ),
+    "nesterov": (
+        lambda p: optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True),
+        lambda: book_nesterov(0.05, 0.9),
+    ),
+    "dampening": (
+        lambda p: optim.SGD(p, lr=0.05, momentum=0.9, dampening=0.3),
+        lambda: torch_sgd_dampened(0.05, 0.9, 0.3),
+    ),
     "adagrad": (lambda p: optim.Adagrad(p, lr=0.3, eps=1e-7), lambda: book_adagrad(0.3, 1e-7)),
-    "adagrad weight decay": (lambda p: optim.Adagrad(p, lr=0.3, eps=1e-7, weight_decay=0.2),
-                             lambda: book_adagrad(0.3, 1e-7, 0.2)),
-    "rmsprop": (lambda p: optim.RMSprop(p, lr=0.01, alpha=0.9), lambda: torch_rmsprop(0.01, 0.9, 1e-8)),
-    "rmsprop momentum": (lambda p: optim.RMSprop(p, lr=0.01, alpha=0.9, momentum=0.8),
-                         lambda: torch_rmsprop(0.01, 0.9, 1e-8, momentum=0.8)),
-    "rmsprop weight decay": (lambda p: optim.RMSprop(p, lr=0.01, alpha=0.9, weight_decay=0.3),
-                             lambda: torch_rmsprop(0.01, 0.9, 1e-8, weight_decay=0.3)),
+    "adagrad weight decay": (
+        lambda p: optim.Adagrad(p, lr=0.3, eps=1e-7, weight_decay=0.2),
+        lambda: book_adagrad(0.3, 1e-7, 0.2),
+    ),
+    "rmsprop": (
+        lambda p: optim.RMSprop(p, lr=0.01, alpha=0.9),
+        lambda: torch_rmsprop(0.01, 0.9, 1e-8),
+    ),
+    "rmsprop momentum": (
+        lambda p: optim.RMSprop(p, lr=0.01, alpha=0.9, momentum=0.8),
+        lambda: torch_rmsprop(0.01, 0.9, 1e-8, momentum=0.8),
+    ),
+    "rmsprop weight decay": (
+        lambda p: optim.RMSprop(p, lr=0.01, alpha=0.9, weight_decay=0.3),
+        lambda: torch_rmsprop(0.01, 0.9, 1e-8, weight_decay=0.3),
+    ),
     "rmsprop nesterov (alg. 8.6)": (
         lambda p: optim.RMSprop(p, lr=0.01, alpha=0.9, momentum=0.8, nesterov=True),
-        lambda: book_rmsprop_nesterov(0.01, 0.9, 0.8, 1e-8)),
+        lambda: book_rmsprop_nesterov(0.01, 0.9, 0.8, 1e-8),
+    ),
     "adam": (lambda p: optim.Adam(p, lr=0.1), lambda: book_adam(0.1, 0.9, 0.999, 1e-8)),
-    "adam weight decay": (lambda p: optim.Adam(p, lr=0.1, weight_decay=0.5),
-                          lambda: book_adam(0.1, 0.9, 0.999, 1e-8, weight_decay=0.5)),
-    "adam amsgrad": (lambda p: optim.Adam(p, lr=0.5, betas=(0.5, 0.3), amsgrad=True),
-                     lambda: book_adam(0.5, 0.5, 0.3, 1e-8, amsgrad=True)),
-    "adamw": (lambda p: optim.AdamW(p, lr=0.1, weight_decay=0.5),
-              lambda: book_adam(0.1, 0.9, 0.999, 1e-8, weight_decay=0.5, decoupled=True)),
-    "adamw amsgrad": (lambda p: optim.AdamW(p, lr=0.5, betas=(0.5, 0.3), weight_decay=0.5, amsgrad=True),
-                      lambda: book_adam(0.5, 0.5, 0.3, 1e-8, weight_decay=0.5, amsgrad=True, decoupled=True)),
+    "adam weight decay": (
+        lambda p: optim.Adam(p, lr=0.1, weight_decay=0.5),
+        lambda: book_adam(0.1, 0.9, 0.999, 1e-8, weight_decay=0.5),
+    ),
+    "adam amsgrad": (
+        lambda p: optim.Adam(p, lr=0.5, betas=(0.5, 0.3), amsgrad=True),
+        lambda: book_adam(0.5, 0.5, 0.3, 1e-8, amsgrad=True),
+    ),
+    "adamw": (
+        lambda p: optim.AdamW(p, lr=0.1, weight_decay=0.5),
+        lambda: book_adam(0.1, 0.9, 0.999, 1e-8, weight_decay=0.5, decoupled=True),
+    ),
+    "adamw amsgrad": (
+        lambda p: optim.AdamW(p, lr=0.5, betas=(0.5, 0.3), weight_decay=0.5, amsgrad=True),
+        lambda: book_adam(0.5, 0.5, 0.3, 1e-8, weight_decay=0.5, amsgrad=True, decoupled=True),
+    ),
 }
 
 
@@ -171,29 +198,44 @@ def run(make_optimizer, steps=STEPS, device="cpu"):
 @pytest.mark.parametrize("name", list(CASES))
 def test_three_steps_match_the_hand_computation(name, device):
     make_optimizer, by_hand = CASES[name]
-    for step, (ours, expected) in enumerate(zip(run(make_optimizer, device=device), by_hand(), strict=True)):
-        np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=1e-15, err_msg=f"{name}, step {step + 1}")
+    for step, (ours, expected) in enumerate(
+        zip(run(make_optimizer, device=device), by_hand(), strict=True)
+    ):
+        np.testing.assert_allclose(
+            ours, expected, rtol=1e-12, atol=1e-15, err_msg=f"{name}, step {step + 1}"
+        )
 
 
 def test_the_cases_exercise_what_they_name():
     """Weight decay, momentum, Nesterov, dampening and amsgrad each change the path they test."""
+
     def final(path):
         return path[-1]
-    assert not np.allclose(final(book_adam(0.5, 0.5, 0.3, 1e-8, amsgrad=True)),
-                           final(book_adam(0.5, 0.5, 0.3, 1e-8)))
+
+    assert not np.allclose(
+        final(book_adam(0.5, 0.5, 0.3, 1e-8, amsgrad=True)), final(book_adam(0.5, 0.5, 0.3, 1e-8))
+    )
     assert not np.allclose(final(book_nesterov(0.05, 0.9)), final(book_momentum(0.05, 0.9)))
-    assert not np.allclose(final(torch_sgd_dampened(0.05, 0.9, 0.3)), final(book_momentum(0.05, 0.9)))
-    assert not np.allclose(final(book_rmsprop_nesterov(0.01, 0.9, 0.8, 1e-8)),
-                           final(torch_rmsprop(0.01, 0.9, 1e-8, momentum=0.8)))
-    assert not np.allclose(final(book_adam(0.1, 0.9, 0.999, 1e-8, 0.5, decoupled=True)),
-                           final(book_adam(0.1, 0.9, 0.999, 1e-8, 0.5)))
+    assert not np.allclose(
+        final(torch_sgd_dampened(0.05, 0.9, 0.3)), final(book_momentum(0.05, 0.9))
+    )
+    assert not np.allclose(
+        final(book_rmsprop_nesterov(0.01, 0.9, 0.8, 1e-8)),
+        final(torch_rmsprop(0.01, 0.9, 1e-8, momentum=0.8)),
+    )
+    assert not np.allclose(
+        final(book_adam(0.1, 0.9, 0.999, 1e-8, 0.5, decoupled=True)),
+        final(book_adam(0.1, 0.9, 0.999, 1e-8, 0.5)),
+    )
 
 
 def test_adam_bias_correction_makes_the_first_step_about_lr_per_coordinate():
     """ŝ/√r̂ = g/|g| on step 1, so every coordinate with a gradient moves by ε (up to δ)."""
     path = run(lambda p: optim.Adam(p, lr=0.01), steps=1)
     g = gradient(THETA0)
-    np.testing.assert_allclose(path[0] - THETA0, -0.01 * g / (np.abs(g) + 1e-8), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        path[0] - THETA0, -0.01 * g / (np.abs(g) + 1e-8), rtol=1e-12, atol=1e-15
+    )
 
 
 def test_rmsprop_nesterov_survives_a_zero_gradient():
@@ -217,20 +259,30 @@ def test_sgd_momentum_is_the_books_velocity_form(lr, momentum, nesterov):
 
 def test_float32_parameters_stay_float32(device):
     theta = tg.Tensor(THETA0.astype(np.float32), requires_grad=True, device=device)
-    for optimizer in (optim.SGD([theta], lr=0.1, momentum=0.9), optim.Adam([theta]), optim.RMSprop([theta])):
+    for optimizer in (
+        optim.SGD([theta], lr=0.1, momentum=0.9),
+        optim.Adam([theta]),
+        optim.RMSprop([theta]),
+    ):
         optimizer.zero_grad()
         loss_of(theta).backward()
         optimizer.step()
         assert theta.dtype == np.float32
-        assert all(value.dtype == np.float32 for state in optimizer.state.values() for value in state.values()
-                   if hasattr(value, "dtype"))
+        assert all(
+            value.dtype == np.float32
+            for state in optimizer.state.values()
+            for value in state.values()
+            if hasattr(value, "dtype")
+        )
 
 
 # ---------------------------------------------------------------- groups, closures, checkpoints
 def test_parameter_groups_use_their_own_hyperparameters():
     first = tg.Tensor(THETA0, requires_grad=True)
     second = tg.Tensor(THETA0, requires_grad=True)
-    optimizer = optim.SGD([{"params": [first]}, {"params": [second], "lr": 0.01, "momentum": 0.5}], lr=0.05)
+    optimizer = optim.SGD(
+        [{"params": [first]}, {"params": [second], "lr": 0.01, "momentum": 0.5}], lr=0.05
+    )
     for _ in range(STEPS):
         optimizer.zero_grad()
         (loss_of(first) + loss_of(second)).backward()
@@ -303,7 +355,9 @@ def test_load_state_dict_restores_hyperparameters_and_checks_sizes():
     other = optim.SGD([tg.Tensor(THETA0, requires_grad=True)], lr=0.1)
     other.load_state_dict(saved)
     assert other.param_groups[0]["lr"] == 0.02
-    two = optim.SGD([tg.Tensor(THETA0, requires_grad=True), tg.Tensor(THETA0, requires_grad=True)], lr=0.1)
+    two = optim.SGD(
+        [tg.Tensor(THETA0, requires_grad=True), tg.Tensor(THETA0, requires_grad=True)], lr=0.1
+    )
     with pytest.raises(ValueError, match="sizes"):
         two.load_state_dict(saved)
 
@@ -355,6 +409,11 @@ def test_a_parameter_listed_twice_is_refused():
 
 
 def test_optimizers_table_names_every_first_order_class():
-    for name, cls in {"sgd": optim.SGD, "adagrad": optim.Adagrad, "rmsprop": optim.RMSprop,
-                      "adam": optim.Adam, "adamw": optim.AdamW}.items():
+    for name, cls in {
+        "sgd": optim.SGD,
+        "adagrad": optim.Adagrad,
+        "rmsprop": optim.RMSprop,
+        "adam": optim.Adam,
+        "adamw": optim.AdamW,
+    }.items():
         assert optim.OPTIMIZERS[name] is cls

@@ -33,8 +33,10 @@ def imported_top_level_modules(path: Path) -> set[str]:
 
 def test_imported_top_level_modules_sees_every_import_form(tmp_path):
     sample = tmp_path / "sample.py"
-    sample.write_text("import os\nimport numpy.linalg as la\nfrom cupyx import scatter_add\n"
-                      "def f():\n    import cupy\nfrom . import backend\n")
+    sample.write_text(
+        "import os\nimport numpy.linalg as la\nfrom cupyx import scatter_add\n"
+        "def f():\n    import cupy\nfrom . import backend\n"
+    )
     assert imported_top_level_modules(sample) == {"os", "numpy", "cupyx", "cupy"}
 
 
@@ -46,12 +48,20 @@ def test_only_the_backend_imports_numpy_or_cupy():
     }
     offenders = {name: libraries for name, libraries in offenders.items() if libraries}
     assert not offenders, f"only tinygrad_ch8/backend.py may import numpy/cupy; found {offenders}"
-    assert imported_top_level_modules(PACKAGE / "backend.py") & {"numpy", "cupy"} == {"numpy", "cupy"}
+    assert imported_top_level_modules(PACKAGE / "backend.py") & {"numpy", "cupy"} == {
+        "numpy",
+        "cupy",
+    }
 
 
 def run(*command: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    return subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    }
+    return subprocess.run(
+        command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_python_dash_m_help_lists_the_commands():
@@ -68,8 +78,10 @@ def test_python_dash_m_version():
     assert result.stdout.strip() == f"tinygrad-ch8 {tg.__version__}"
 
 
-@pytest.mark.skipif(shutil.which("tinygrad-ch8") is None,
-                    reason="the console script is not installed here (pip install .)")
+@pytest.mark.skipif(
+    shutil.which("tinygrad-ch8") is None,
+    reason="the console script is not installed here (pip install .)",
+)
 def test_console_script_version():
     result = run("tinygrad-ch8", "--version")
     assert result.returncode == 0, result.stderr
@@ -77,19 +89,46 @@ def test_console_script_version():
 
 
 def test_the_version_is_the_one_in_pyproject():
-    declared = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.MULTILINE)
+    declared = re.search(
+        r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.MULTILINE
+    )
     assert declared and declared.group(1) == tg.__version__
 
 
 def test_the_engine_names_of_the_public_api_exist():
-    for name in ["Tensor", "grad", "no_grad", "enable_grad", "concatenate", "stack", "where", "zeros", "ones",
-                 "randn", "manual_seed", "set_default_dtype", "get_default_dtype", "set_default_device",
-                 "get_default_device", "cuda_available", "autograd", "functional"]:
+    for name in [
+        "Tensor",
+        "grad",
+        "no_grad",
+        "enable_grad",
+        "concatenate",
+        "stack",
+        "where",
+        "zeros",
+        "ones",
+        "randn",
+        "manual_seed",
+        "set_default_dtype",
+        "get_default_dtype",
+        "set_default_device",
+        "get_default_device",
+        "cuda_available",
+        "autograd",
+        "functional",
+    ]:
         assert hasattr(tg, name), name
     for name in ["hvp", "hessian", "gradcheck", "detect_anomaly", "no_grad", "enable_grad", "grad"]:
         assert callable(getattr(tg.autograd, name)), name
-    for name in ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "logsumexp", "cross_entropy",
-                 "mse_loss"]:
+    for name in [
+        "relu",
+        "sigmoid",
+        "tanh",
+        "softmax",
+        "log_softmax",
+        "logsumexp",
+        "cross_entropy",
+        "mse_loss",
+    ]:
         assert callable(getattr(tg.functional, name)), name
 
 

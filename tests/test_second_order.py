@@ -155,11 +155,19 @@ def test_methods_reach_the_minimum_of_2d_rosenbrock(method, options):
 def test_lbfgs_step_with_a_closure_matches_minimize():
     """One ``step`` runs max_iter iterations; the optimizer and minimize() walk the same path."""
     x = tg.Tensor(np.array([-1.2, 1.0]), requires_grad=True)
-    opt = optim.LBFGS([x], max_iter=30, line_search_fn="strong_wolfe", tolerance_change=0.0,
-                      tolerance_grad=1e-12, max_eval=1000)
+    opt = optim.LBFGS(
+        [x],
+        max_iter=30,
+        line_search_fn="strong_wolfe",
+        tolerance_change=0.0,
+        tolerance_grad=1e-12,
+        max_eval=1000,
+    )
     first = opt.step(lambda: rosenbrock(x))
     assert first.item() == pytest.approx(24.2)  # f(−1.2, 1)
-    result = optim.minimize(rosenbrock, np.array([-1.2, 1.0]), method="L-BFGS", max_iter=30, tol=1e-12)
+    result = optim.minimize(
+        rosenbrock, np.array([-1.2, 1.0]), method="L-BFGS", max_iter=30, tol=1e-12
+    )
     np.testing.assert_array_equal(x.numpy(), result.x)
     assert opt.state[0]["n_iter"] == result.nit == 30
 
@@ -207,10 +215,16 @@ def test_newton_cg_and_newton_agree_on_a_logistic_regression_optimum():
 
 
 # ---------------------------------------------------------------- non-finite losses
-@pytest.mark.parametrize("make", [
-    lambda p: optim.Newton(p), lambda p: optim.NewtonCG(p), lambda p: optim.NonlinearCG(p, max_iter=10),
-    lambda p: optim.BFGS(p, max_iter=10), lambda p: optim.LBFGS(p, line_search_fn="strong_wolfe"),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: optim.Newton(p),
+        lambda p: optim.NewtonCG(p),
+        lambda p: optim.NonlinearCG(p, max_iter=10),
+        lambda p: optim.BFGS(p, max_iter=10),
+        lambda p: optim.LBFGS(p, line_search_fn="strong_wolfe"),
+    ],
+)
 def test_a_closure_returning_nan_stops_the_method_and_keeps_the_last_finite_point(make):
     x = tg.Tensor(np.array([3.0, -2.0]), requires_grad=True)
     opt = make([x])
@@ -225,7 +239,9 @@ def test_a_closure_returning_nan_stops_the_method_and_keeps_the_last_finite_poin
         for _ in range(3):
             opt.step(closure)
     assert np.isfinite(x.numpy()).all()
-    assert any(np.array_equal(x.numpy(), point) for point in calls[:2])  # a point evaluated before the NaN
+    assert any(
+        np.array_equal(x.numpy(), point) for point in calls[:2]
+    )  # a point evaluated before the NaN
 
 
 def test_minimize_reports_a_nan_instead_of_raising():
@@ -270,7 +286,9 @@ def test_lbfgs_state_dict_resumes_the_same_trajectory():
 
 
 def test_minimize_with_a_first_order_method_and_bad_names():
-    result = optim.minimize(lambda x: ((x - 2) ** 2).sum(), np.zeros(3), method="SGD", lr=0.25, tol=1e-8)
+    result = optim.minimize(
+        lambda x: ((x - 2) ** 2).sum(), np.zeros(3), method="SGD", lr=0.25, tol=1e-8
+    )
     assert result.success and result.nit < 40
     np.testing.assert_allclose(result.x, 2.0, atol=1e-8)
     with pytest.raises(ValueError, match="unknown method"):
@@ -280,7 +298,9 @@ def test_minimize_with_a_first_order_method_and_bad_names():
 
 
 def test_minimize_keeps_the_dtype_and_the_optimizers_are_registered():
-    result = optim.minimize(lambda x: ((x - 1) ** 2).sum(), np.zeros(2, dtype=np.float32), method="bfgs")
+    result = optim.minimize(
+        lambda x: ((x - 1) ** 2).sum(), np.zeros(2, dtype=np.float32), method="bfgs"
+    )
     assert result.x.dtype == np.float32 and result.success
     for name in ("newton", "newton-cg", "cg", "bfgs", "lbfgs"):
         assert name in optim.OPTIMIZERS

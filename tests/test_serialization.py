@@ -15,9 +15,14 @@ def small_model():
 
 
 def test_round_trip_keeps_names_order_values_and_dtypes(tmp_path):
-    state = {"b": np.arange(3, dtype=np.int64), "a.weight": np.ones((2, 2), dtype=np.float32),
-             "c": tg.Tensor([1.5, 2.5], dtype="float64"), "d": 3.0,
-             "file": np.zeros(1), "allow_pickle": np.ones(1)}  # numpy.savez's keywords, here plain names
+    state = {
+        "b": np.arange(3, dtype=np.int64),
+        "a.weight": np.ones((2, 2), dtype=np.float32),
+        "c": tg.Tensor([1.5, 2.5], dtype="float64"),
+        "d": 3.0,
+        "file": np.zeros(1),
+        "allow_pickle": np.ones(1),
+    }  # numpy.savez's keywords, here plain names
     path = tmp_path / "state.npz"
     tg.save(state, path)
     loaded = tg.load(path)

@@ -30,7 +30,9 @@ def test_the_sampled_blur_of_a_square_matches_its_hand_expansion(device):
     value = blurred_objective(square, theta, sigma, tg.Tensor(noise, device=device).data)
     (g,) = tg.grad(value, theta)
     mean, mean_square = noise.mean(), (noise**2).mean()
-    assert value.item() == pytest.approx(1.5**2 + 2 * 1.5 * sigma * mean + sigma**2 * mean_square, rel=1e-12)
+    assert value.item() == pytest.approx(
+        1.5**2 + 2 * 1.5 * sigma * mean + sigma**2 * mean_square, rel=1e-12
+    )
     assert g.item() == pytest.approx(2 * 1.5 + 2 * sigma * mean, rel=1e-12)
 
 
@@ -41,7 +43,9 @@ def test_sigma_zero_is_the_objective_itself():
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_stages_chain_and_continuation_reaches_the_global_basin_where_gradient_descent_does_not(seed):
+def test_stages_chain_and_continuation_reaches_the_global_basin_where_gradient_descent_does_not(
+    seed,
+):
     grid = np.linspace(-6, 6, 12001)
     values = two_wells(tg.Tensor(grid[:, None])).numpy()
     global_minimizer = grid[values.argmin()]
@@ -52,11 +56,15 @@ def test_stages_chain_and_continuation_reaches_the_global_basin_where_gradient_d
     result = continuation(two_wells, start, sigmas, n_steps=200, lr=0.05, rng=seed)
     assert result.sigmas == sigmas
     np.testing.assert_array_equal(result.stage_starts[0], start)
-    for previous_end, next_start in zip(result.stage_ends[:-1], result.stage_starts[1:], strict=True):
+    for previous_end, next_start in zip(
+        result.stage_ends[:-1], result.stage_starts[1:], strict=True
+    ):
         np.testing.assert_array_equal(previous_end, next_start)
     assert result.path.shape == (1 + len(sigmas) * 200, 1)
     assert result.x[0] == pytest.approx(global_minimizer, abs=1e-3)
 
     plain = continuation(two_wells, start, [0.0], n_steps=len(sigmas) * 200, lr=0.05)
-    assert abs(plain.x[0] - 3.0) < 0.1  # plain gradient descent stays in the local well it started in
+    assert (
+        abs(plain.x[0] - 3.0) < 0.1
+    )  # plain gradient descent stays in the local well it started in
     assert result.values[-1] < plain.values[-1] - 0.4

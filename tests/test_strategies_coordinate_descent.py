@@ -11,7 +11,9 @@ from tinygrad_ch8.strategies import coordinate_descent
 
 def quadratic(A, b):
     """f(x) = ½ xᵀAx − bᵀx."""
-    return lambda x: 0.5 * (x * (tg.Tensor.from_array(A) @ x)).sum() - (x * tg.Tensor.from_array(b)).sum()
+    return lambda x: (
+        0.5 * (x * (tg.Tensor.from_array(A) @ x)).sum() - (x * tg.Tensor.from_array(b)).sum()
+    )
 
 
 @settings(max_examples=15, deadline=None)
@@ -26,7 +28,9 @@ def test_one_block_step_is_the_exact_conditional_minimizer(seed, n, data):
     rest = [i for i in range(n) if i not in block]
     result = coordinate_descent(quadratic(A, b), x0, blocks=[block], n_sweeps=1)
     # ∂f/∂x_B = 0:  A_BB x_B = b_B − A_BR x_R
-    expected = np.linalg.solve(A[np.ix_(block, block)], b[block] - A[np.ix_(block, rest)] @ x0[rest])
+    expected = np.linalg.solve(
+        A[np.ix_(block, block)], b[block] - A[np.ix_(block, rest)] @ x0[rest]
+    )
     np.testing.assert_allclose(result.path[1][block], expected, rtol=1e-10, atol=1e-12)
     np.testing.assert_array_equal(result.path[1][rest], x0[rest])
 
@@ -36,9 +40,15 @@ def test_one_block_holding_every_coordinate_solves_a_quadratic_in_one_step(devic
     M = rng.standard_normal((4, 4))
     A, b = M @ M.T + np.eye(4), rng.standard_normal(4)
     A_dev, b_dev = tg.Tensor(A, device=device).data, tg.Tensor(b, device=device).data
-    result = coordinate_descent(quadratic(A_dev, b_dev), tg.Tensor(np.zeros(4), device=device),
-                                blocks=[[0, 1, 2, 3]], n_sweeps=1)
-    np.testing.assert_allclose(tg.Tensor.from_array(result.x).numpy(), np.linalg.solve(A, b), rtol=1e-10)
+    result = coordinate_descent(
+        quadratic(A_dev, b_dev),
+        tg.Tensor(np.zeros(4), device=device),
+        blocks=[[0, 1, 2, 3]],
+        n_sweeps=1,
+    )
+    np.testing.assert_allclose(
+        tg.Tensor.from_array(result.x).numpy(), np.linalg.solve(A, b), rtol=1e-10
+    )
 
 
 def test_the_books_coupled_quadratic_moves_each_coordinate_to_x_other_over_one_plus_alpha():
@@ -58,7 +68,9 @@ def test_the_books_coupled_quadratic_moves_each_coordinate_to_x_other_over_one_p
 
 def test_a_separable_function_is_solved_in_one_sweep():
     c = np.array([1.0, -2.0, 0.5])
-    f = lambda x: ((x - tg.Tensor.from_array(c)) ** 2 * tg.Tensor.from_array(np.array([1.0, 3.0, 0.2]))).sum()
+    f = lambda x: (
+        (x - tg.Tensor.from_array(c)) ** 2 * tg.Tensor.from_array(np.array([1.0, 3.0, 0.2]))
+    ).sum()
     result = coordinate_descent(f, np.zeros(3), n_sweeps=5, tol=1e-15)
     np.testing.assert_allclose(result.path[3], c, rtol=1e-12)
     assert result.n_sweeps == 2  # the second sweep finds nothing left to improve

@@ -9,7 +9,9 @@ from tinygrad_ch8.data import DataLoader
 from tinygrad_ch8.strategies import CurriculumSampler, linear_pacing
 
 N = 1000
-DIFFICULTY = np.random.default_rng(0).permutation(N).astype(float)  # example i has rank DIFFICULTY[i]
+DIFFICULTY = (
+    np.random.default_rng(0).permutation(N).astype(float)
+)  # example i has rank DIFFICULTY[i]
 
 
 def share_of_data_in_the_pool(stage, n_stages=5, start=0.2):
@@ -23,7 +25,9 @@ def test_linear_pacing_goes_from_the_start_share_to_everything():
 
 @pytest.mark.parametrize("schedule", ["easy_first", "anti"])
 def test_each_stage_draws_only_from_its_pool_and_covers_it_evenly(schedule):
-    sampler = CurriculumSampler(DIFFICULTY, schedule=schedule, n_stages=5, start_fraction=0.2, rng=0)
+    sampler = CurriculumSampler(
+        DIFFICULTY, schedule=schedule, n_stages=5, start_fraction=0.2, rng=0
+    )
     for stage in range(5):
         indices = sampler.stage_indices(stage)
         pool_size = math.ceil(share_of_data_in_the_pool(stage) * N)
@@ -33,19 +37,30 @@ def test_each_stage_draws_only_from_its_pool_and_covers_it_evenly(schedule):
         else:
             assert ranks.min() >= N - pool_size  # only the pool_size hardest
         counts = np.bincount(indices, minlength=N)[sampler.pool(stage)]
-        assert counts.max() - counts.min() <= 1  # shuffled passes: everyone once before anyone twice
+        assert (
+            counts.max() - counts.min() <= 1
+        )  # shuffled passes: everyone once before anyone twice
         assert len(indices) == N
 
 
 def test_the_stochastic_curriculum_mixes_hard_examples_into_every_stage():
     mix, epoch = 0.2, 20_000
-    sampler = CurriculumSampler(DIFFICULTY, schedule="stochastic", n_stages=5, start_fraction=0.2, mix=mix,
-                                epoch_size=epoch, rng=0)
+    sampler = CurriculumSampler(
+        DIFFICULTY,
+        schedule="stochastic",
+        n_stages=5,
+        start_fraction=0.2,
+        mix=mix,
+        epoch_size=epoch,
+        rng=0,
+    )
     for stage in range(4):
         outside = share_of_data_in_the_pool(stage)
         ranks = DIFFICULTY[sampler.stage_indices(stage)]
         hard_share = (ranks >= math.ceil(outside * N)).mean()
-        expected = mix * (1 - outside)  # a mixed draw is uniform, so it lands outside the pool this often
+        expected = mix * (
+            1 - outside
+        )  # a mixed draw is uniform, so it lands outside the pool this often
         assert hard_share > 0
         assert abs(hard_share - expected) < 5 * math.sqrt(expected * (1 - expected) / epoch)
 
@@ -57,7 +72,9 @@ def test_uniform_is_a_permutation_every_stage():
 
 
 def test_iterating_advances_the_stage_and_stops_at_the_last():
-    sampler = CurriculumSampler(DIFFICULTY, schedule="easy_first", n_stages=3, start_fraction=0.5, rng=0)
+    sampler = CurriculumSampler(
+        DIFFICULTY, schedule="easy_first", n_stages=3, start_fraction=0.5, rng=0
+    )
     largest_rank_seen = []
     for _ in range(4):
         largest_rank_seen.append(DIFFICULTY[list(sampler)].max())
@@ -68,7 +85,9 @@ def test_iterating_advances_the_stage_and_stops_at_the_last():
 
 def test_with_the_data_loader_each_epoch_is_the_next_stage():
     X = np.arange(N, dtype=float)[:, None]
-    sampler = CurriculumSampler(DIFFICULTY, schedule="easy_first", n_stages=4, start_fraction=0.25, rng=0)
+    sampler = CurriculumSampler(
+        DIFFICULTY, schedule="easy_first", n_stages=4, start_fraction=0.25, rng=0
+    )
     loader = DataLoader(X, np.zeros(N, dtype=np.int64), batch_size=100, sampler=sampler)
     for epoch in range(5):
         rows = np.concatenate([inputs.numpy()[:, 0] for inputs, _ in loader]).astype(int)

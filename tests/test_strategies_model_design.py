@@ -5,7 +5,12 @@ import pytest
 
 import tinygrad_ch8 as tg
 from tinygrad_ch8 import nn
-from tinygrad_ch8.strategies import auxiliary_network, layer_gradient_norms, plain_network, residual_network
+from tinygrad_ch8.strategies import (
+    auxiliary_network,
+    layer_gradient_norms,
+    plain_network,
+    residual_network,
+)
 
 
 def test_gradient_norms_match_a_hand_written_backward_pass(device):

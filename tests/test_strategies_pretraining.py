@@ -13,7 +13,9 @@ def blobs():
 
 
 def sigmoid_blocks(sizes):
-    return [nn.Sequential(nn.Linear(a, b), nn.Sigmoid()) for a, b in zip(sizes, sizes[1:], strict=False)]
+    return [
+        nn.Sequential(nn.Linear(a, b), nn.Sigmoid()) for a, b in zip(sizes, sizes[1:], strict=False)
+    ]
 
 
 def snapshot(module):
@@ -21,7 +23,9 @@ def snapshot(module):
 
 
 def changed(before, module):
-    return {name: not np.array_equal(before[name], p.numpy()) for name, p in module.named_parameters()}
+    return {
+        name: not np.array_equal(before[name], p.numpy()) for name, p in module.named_parameters()
+    }
 
 
 def test_a_stage_moves_its_block_and_head_and_leaves_the_frozen_blocks_and_their_modes_alone():
@@ -29,8 +33,14 @@ def test_a_stage_moves_its_block_and_head_and_leaves_the_frozen_blocks_and_their
     frozen = sigmoid_blocks([4, 8, 8])
     block, head = nn.Sequential(nn.Linear(8, 6), nn.Sigmoid()), nn.Linear(6, 3)
     frozen[1].eval()  # a block below may be in either mode; the stage must hand it back as it was
-    frozen_before, block_before, head_before = [snapshot(b) for b in frozen], snapshot(block), snapshot(head)
-    pretrain_layer(frozen, block, head, X, y, epochs=2, make_optimizer=lambda p: optim.SGD(p, lr=0.5), rng=0)
+    frozen_before, block_before, head_before = (
+        [snapshot(b) for b in frozen],
+        snapshot(block),
+        snapshot(head),
+    )
+    pretrain_layer(
+        frozen, block, head, X, y, epochs=2, make_optimizer=lambda p: optim.SGD(p, lr=0.5), rng=0
+    )
     for module, before in zip(frozen, frozen_before, strict=True):
         assert not any(changed(before, module).values())
     assert all(changed(block_before, block).values()) and all(changed(head_before, head).values())
@@ -57,8 +67,17 @@ def test_greedy_pretrain_gives_each_stage_only_its_block_and_head_then_fine_tune
         handed_to_optimizers.append(list(params))
         return optim.SGD(params, lr=0.5)
 
-    result = greedy_pretrain(blocks, X, y, n_classes=3, epochs_per_layer=8, make_optimizer=make_optimizer,
-                             fine_tune_epochs=2, batch_size=16, rng=0)
+    result = greedy_pretrain(
+        blocks,
+        X,
+        y,
+        n_classes=3,
+        epochs_per_layer=8,
+        make_optimizer=make_optimizer,
+        fine_tune_epochs=2,
+        batch_size=16,
+        rng=0,
+    )
     assert len(handed_to_optimizers) == len(blocks) + 1
     for k, block in enumerate(blocks):
         stage_params = handed_to_optimizers[k]
@@ -69,6 +88,8 @@ def test_greedy_pretrain_gives_each_stage_only_its_block_and_head_then_fine_tune
         assert not any(p is q for p in stage_params for q in others)
     assert result.model.layers[:3] == blocks
     assert [id(p) for p in handed_to_optimizers[-1]] == [id(p) for p in result.model.parameters()]
-    assert handed_to_optimizers[-1][-1] is handed_to_optimizers[2][-1]  # the last stage's head is kept
+    assert (
+        handed_to_optimizers[-1][-1] is handed_to_optimizers[2][-1]
+    )  # the last stage's head is kept
     assert len(result.stage_histories) == 3 and len(result.fine_tune_history.epoch_loss) == 2
     assert tg.training.accuracy(result.model, X, y) > 0.9  # well-separated blobs

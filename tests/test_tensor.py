@@ -114,8 +114,11 @@ def test_python_scalars_take_the_tensors_dtype(dtype):
 @pytest.mark.parametrize("operator", ["add", "sub", "mul", "div", "matmul"])
 def test_float32_meets_float64_like_numpy(operator):
     apply = {
-        "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-        "div": lambda a, b: a / b, "matmul": lambda a, b: a @ b,
+        "add": lambda a, b: a + b,
+        "sub": lambda a, b: a - b,
+        "mul": lambda a, b: a * b,
+        "div": lambda a, b: a / b,
+        "matmul": lambda a, b: a @ b,
     }[operator]
     single = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
     double = np.array([[0.5, 4.0], [1.0, 2.0]])
@@ -147,7 +150,12 @@ def test_numpy_arrays_on_the_left_give_tensors():
 
 def test_comparisons_give_boolean_tensors_outside_the_graph():
     x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
-    for mask, expected in [(x < 2, [1, 0, 0]), (x <= 2, [1, 1, 0]), (x > 2, [0, 0, 1]), (x >= 2, [0, 1, 1])]:
+    for mask, expected in [
+        (x < 2, [1, 0, 0]),
+        (x <= 2, [1, 1, 0]),
+        (x > 2, [0, 0, 1]),
+        (x >= 2, [0, 1, 1]),
+    ]:
         assert mask.dtype == bool and mask.grad_fn is None and not mask.requires_grad
         np.testing.assert_array_equal(mask.numpy(), np.array(expected, dtype=bool))
 
@@ -171,9 +179,14 @@ def test_batched_matmul_with_batch_axes_that_do_not_broadcast():
         tg.Tensor(np.ones((2, 2, 3))) @ tg.Tensor(np.ones((3, 3, 5)))
 
 
-@pytest.mark.parametrize("op_name, apply", [
-    ("Add", lambda a, b: a + b), ("Mul", lambda a, b: a * b), ("Div", lambda a, b: a / b),
-])
+@pytest.mark.parametrize(
+    "op_name, apply",
+    [
+        ("Add", lambda a, b: a + b),
+        ("Mul", lambda a, b: a * b),
+        ("Div", lambda a, b: a / b),
+    ],
+)
 def test_broadcasting_mismatch_names_the_op_and_the_shapes(op_name, apply):
     with pytest.raises(ValueError, match=rf"{op_name}.*\(2, 3\).*\(4,\).*broadcast"):
         apply(tg.Tensor(np.ones((2, 3))), tg.Tensor(np.ones(4)))

@@ -24,23 +24,39 @@ def run_train(capsys, *flags):
 def test_a_short_run_of_the_main_job_learns_the_digits(capsys):
     test_accuracy, lines = run_train(capsys, "--epochs", "4")
     assert test_accuracy >= 95.0
-    assert lines[0].startswith("training [256, 128] relu on 1438 digits (359 held out), sgd, 4 epochs")
+    assert lines[0].startswith(
+        "training [256, 128] relu on 1438 digits (359 held out), sgd, 4 epochs"
+    )
 
 
 def test_the_same_seed_gives_the_same_loss_curve_bit_for_bit():
     parser = cli.build_parser()
-    args = parser.parse_args(["train", "--no-progress", "--epochs", "2", "--hidden", "32", "--seed", "7"])
+    args = parser.parse_args(
+        ["train", "--no-progress", "--epochs", "2", "--hidden", "32", "--seed", "7"]
+    )
     _, first = train.fit(args)
     _, second = train.fit(args)
     assert first.step_loss == second.step_loss and len(first.step_loss) == 2 * 45
-    _, other = train.fit(parser.parse_args(["train", "--no-progress", "--epochs", "2", "--hidden", "32"]))
+    _, other = train.fit(
+        parser.parse_args(["train", "--no-progress", "--epochs", "2", "--hidden", "32"])
+    )
     assert other.step_loss != first.step_loss
 
 
 def test_save_and_plot_write_a_checkpoint_that_reproduces_the_accuracy(capsys, tmp_path):
     checkpoint, figure = tmp_path / "digits.npz", tmp_path / "curves.png"
-    test_accuracy, lines = run_train(capsys, "--epochs", "2", "--hidden", "48", "--batch-norm",
-                                     "--save", str(checkpoint), "--plot", str(figure))
+    test_accuracy, lines = run_train(
+        capsys,
+        "--epochs",
+        "2",
+        "--hidden",
+        "48",
+        "--batch-norm",
+        "--save",
+        str(checkpoint),
+        "--plot",
+        str(figure),
+    )
     assert f"checkpoint saved to {checkpoint}" in lines and f"curves saved to {figure}" in lines
     assert figure.stat().st_size > 10_000
     model = nn.mlp(64, [48], 10, batch_norm=True)
@@ -51,25 +67,42 @@ def test_save_and_plot_write_a_checkpoint_that_reproduces_the_accuracy(capsys, t
     assert 100 * accuracy(model, X_test, y_test) == pytest.approx(test_accuracy, abs=0.05)
 
 
-@pytest.mark.parametrize("flags", [
-    ["--activation", "tanh", "--residual", "1", "--init", "orthogonal", "--optimizer", "adam",
-     "--lr", "0.003", "--no-batch-norm"],
-    ["--activation", "sigmoid", "--optimizer", "rmsprop", "--batch-size", "64", "--batch-norm"],
-])
+@pytest.mark.parametrize(
+    "flags",
+    [
+        [
+            "--activation",
+            "tanh",
+            "--residual",
+            "1",
+            "--init",
+            "orthogonal",
+            "--optimizer",
+            "adam",
+            "--lr",
+            "0.003",
+            "--no-batch-norm",
+        ],
+        ["--activation", "sigmoid", "--optimizer", "rmsprop", "--batch-size", "64", "--batch-norm"],
+    ],
+)
 def test_other_architectures_and_optimizers_train(capsys, flags):
     test_accuracy, _ = run_train(capsys, "--epochs", "3", "--hidden", "64", *flags)
     assert test_accuracy >= 90.0
 
 
-@pytest.mark.parametrize("flags, message", [
-    (["--activation", "softplus"], "invalid choice: 'softplus'"),
-    (["--epochs", "0"], "must be a positive integer"),
-    (["--hidden", "-3"], "must be a positive integer"),
-    (["--optimizer", "sgdx"], "invalid choice: 'sgdx'"),
-    (["--init", "random"], "invalid choice: 'random'"),
-    (["--lr", "-1"], "must be a positive number"),
-    (["--device", "tpu"], "invalid choice: 'tpu'"),
-])
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--activation", "softplus"], "invalid choice: 'softplus'"),
+        (["--epochs", "0"], "must be a positive integer"),
+        (["--hidden", "-3"], "must be a positive integer"),
+        (["--optimizer", "sgdx"], "invalid choice: 'sgdx'"),
+        (["--init", "random"], "invalid choice: 'random'"),
+        (["--lr", "-1"], "must be a positive number"),
+        (["--device", "tpu"], "invalid choice: 'tpu'"),
+    ],
+)
 def test_bad_flags_exit_with_argparse_errors(capsys, flags, message):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["train", *flags])

@@ -12,8 +12,9 @@ from tinygrad_ch8.viz import draw_graph, render_graph
 
 NODE = re.compile(r'^\t(\w+) \[label=(?:"((?:[^"\\]|\\.)*)"|(\S+))(.*)\]$')
 EDGE = re.compile(r"^\t(\w+) -> (\w+)")
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
-                               reason="graphviz's `dot` program is not installed")
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="graphviz's `dot` program is not installed"
+)
 
 
 def parse(graph):
@@ -101,7 +102,9 @@ def test_values_and_gradients_are_shown_when_asked():
     assert nodes[output_node][0][2] == "14."
 
     large = tg.Tensor(np.arange(10.0), requires_grad=True)
-    nodes, _ = parse(draw_graph(large.sum(), names={"large": large}, show_values=True, show_shapes=False))
+    nodes, _ = parse(
+        draw_graph(large.sum(), names={"large": large}, show_values=True, show_shapes=False)
+    )
     (large_node,) = ids_labelled(nodes, "large")
     assert nodes[large_node][0][1] == f"mean 4.5, std {np.arange(10.0).std():.3g}"
 
@@ -127,13 +130,19 @@ def test_double_backward_graph_of_a_hessian_vector_product():
     nodes, edges = parse(graph)
     # the graph of g·v is made of the ops that backward recorded for g = 3x² (x³ itself is not needed)
     ops = [lines[0] for lines, attributes in nodes.values() if "ellipse" in attributes]
-    forward_ops = [lines[0] for lines, attributes in forward_nodes.values() if "ellipse" in attributes]
+    forward_ops = [
+        lines[0] for lines, attributes in forward_nodes.values() if "ellipse" in attributes
+    ]
     assert sorted(forward_ops) == ["Pow", "Sum"]
     assert len(ops) > len(forward_ops) and "Mul" in ops
     reachable, frontier = set(), ids_labelled(nodes, "x")
     while frontier:  # x's box leads, through the ops, to the output
         tail = frontier.pop()
-        heads = [head for edge_tail, head in edge_ids(graph) if edge_tail == tail and head not in reachable]
+        heads = [
+            head
+            for edge_tail, head in edge_ids(graph)
+            if edge_tail == tail and head not in reachable
+        ]
         reachable.update(heads)
         frontier.extend(heads)
     assert set(ids_labelled(nodes, "output")) <= reachable
@@ -210,7 +219,9 @@ def test_graph_command_writes_a_file(model, tmp_path, capsys):
     assert ("v[layers.0.layers.0.weight]" in svg) == (model == "hvp")
     assert ("layers.0.layers.1.gamma" in svg) == (model == "batchnorm")
     assert ("layers.2.block.layers.0.weight" in svg) == (model == "residual")
-    assert ("grad mean" in svg) == (model != "hvp")  # after the step's backward the parameters have grads
+    assert ("grad mean" in svg) == (
+        model != "hvp"
+    )  # after the step's backward the parameters have grads
     assert str(path) in capsys.readouterr().out
 
 

@@ -35,8 +35,12 @@ def line_data(ax):
 
 
 def test_plot_curves_draws_each_curve_against_its_x():
-    figure = plots.plot_curves({"sgd": [3.0, 2.0, 1.0], "adam": tg.Tensor([4.0, 1.0])},
-                               x={"sgd": [0, 10, 20], "adam": [0, 5]}, title="losses", logy=True)
+    figure = plots.plot_curves(
+        {"sgd": [3.0, 2.0, 1.0], "adam": tg.Tensor([4.0, 1.0])},
+        x={"sgd": [0, 10, 20], "adam": [0, 5]},
+        title="losses",
+        logy=True,
+    )
     assert_readable(figure)
     ax = figure.axes[0]
     lines = line_data(ax)
@@ -49,7 +53,9 @@ def test_plot_curves_draws_each_curve_against_its_x():
 
 def test_plot_curves_without_x_counts_steps_and_draws_into_given_axes():
     figure, ax = plt.subplots()
-    returned = plots.plot_curves({"loss": np.array([5.0, 4.0, 3.0, 2.0])}, ax=ax, ylabel="loss (nats)")
+    returned = plots.plot_curves(
+        {"loss": np.array([5.0, 4.0, 3.0, 2.0])}, ax=ax, ylabel="loss (nats)"
+    )
     assert returned is figure
     np.testing.assert_array_equal(line_data(ax)["loss"][0], [0, 1, 2, 3])
     assert ax.get_ylabel() == "loss (nats)"
@@ -77,11 +83,17 @@ def test_plot_contour_paths_marks_each_path():
 
 
 def test_plot_optimizer_comparison_has_steps_time_and_paths_panels():
-    results = {"sgd": {"loss": [4.0, 2.0, 1.0], "seconds": [0.0, 0.1, 0.2]},
-               "newton": {"loss": [4.0, 0.5], "seconds": [0.0, 0.3]}}
-    paths = {"sgd": np.array([[1.0, 1.0], [0.5, 0.5], [0.2, 0.2]]),
-             "newton": np.array([[1.0, 1.0], [0.0, 0.0]])}
-    figure = plots.plot_optimizer_comparison(results, title="race", f=lambda x, y: x**2 + y**2, paths=paths)
+    results = {
+        "sgd": {"loss": [4.0, 2.0, 1.0], "seconds": [0.0, 0.1, 0.2]},
+        "newton": {"loss": [4.0, 0.5], "seconds": [0.0, 0.3]},
+    }
+    paths = {
+        "sgd": np.array([[1.0, 1.0], [0.5, 0.5], [0.2, 0.2]]),
+        "newton": np.array([[1.0, 1.0], [0.0, 0.0]]),
+    }
+    figure = plots.plot_optimizer_comparison(
+        results, title="race", f=lambda x, y: x**2 + y**2, paths=paths
+    )
     assert_readable(figure)
     steps, seconds, surface = [ax for ax in figure.axes if ax.get_label() != "<colorbar>"]
     np.testing.assert_array_equal(line_data(seconds)["newton"][0], [0.0, 0.3])
@@ -124,12 +136,16 @@ def test_plot_gradient_norms_per_layer_on_a_log_axis():
 
 
 def test_missing_matplotlib_names_the_extra(monkeypatch):
-    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)  # makes `import matplotlib.pyplot` fail
+    monkeypatch.setitem(
+        sys.modules, "matplotlib.pyplot", None
+    )  # makes `import matplotlib.pyplot` fail
     with pytest.raises(ImportError, match=r"pip install 'tinygrad-ch8\[plot\]'"):
         plots.plot_curves({"loss": [1.0]})
 
 
 def test_importing_the_package_loads_neither_matplotlib_nor_graphviz():
     code = "import sys, tinygrad_ch8; print('matplotlib' in sys.modules, 'graphviz' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.split() == ["False", "False"]

@@ -29,8 +29,17 @@ from .function import (
 from .tensor import Tensor
 
 __all__ = [
-    "backward", "grad", "hvp", "hessian", "gradcheck", "no_grad", "enable_grad",
-    "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "is_anomaly_enabled",
+    "backward",
+    "grad",
+    "hvp",
+    "hessian",
+    "gradcheck",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "detect_anomaly",
+    "is_anomaly_enabled",
 ]
 
 
@@ -65,7 +74,9 @@ def _fit(gx: Tensor, x: Tensor) -> Tensor:
     """``gx`` summed back to ``x``'s shape (undoing broadcasting) and cast to ``x``'s dtype."""
     if gx.data.shape != x.data.shape:
         gx = ops.SumTo(x.data.shape)(gx)
-    if gx.data.dtype is not x.data.dtype and gx.data.dtype != x.data.dtype:  # `is`: the cheap common case
+    if (
+        gx.data.dtype is not x.data.dtype and gx.data.dtype != x.data.dtype
+    ):  # `is`: the cheap common case
         gx = ops.Cast(x.data.dtype)(gx)
     return gx
 
@@ -81,7 +92,7 @@ def _run(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=N
     wanted = None if inputs is None else {id(x) for x in inputs}
     at_output = {}  # Function -> gradient of its output
     found = {}  # id(input) -> gradient, for grad()
-    for out, g in zip(outputs, grad_outputs):
+    for out, g in zip(outputs, grad_outputs, strict=False):
         if out.grad_fn is not None:
             _accumulate(at_output, out.grad_fn, g)
         if wanted is not None and id(out) in wanted:
@@ -90,7 +101,7 @@ def _run(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=N
     anomaly = is_anomaly_enabled()
     stored = set()  # ids of the arrays handed to leaves' .grad in this pass
     with set_grad_enabled(create_graph):
-        for out, g in zip(outputs, grad_outputs):
+        for out, g in zip(outputs, grad_outputs, strict=False):
             if wanted is None and out.grad_fn is None and out.requires_grad:
                 _store_leaf_grad(out, g, stored)
         for fn in order:
@@ -99,11 +110,13 @@ def _run(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=N
                 continue
             try:
                 gxs = fn.backward(gy)
-            except FloatingPointError as error:  # raised by an op inside this backward (anomaly mode)
+            except (
+                FloatingPointError
+            ) as error:  # raised by an op inside this backward (anomaly mode)
                 raise FloatingPointError(
                     f"anomaly detected: the backward of {fn.name}{fn.shapes_of(fn.inputs)} produced NaN or Inf"
                 ) from error
-            for x, gx, needed in zip(fn.inputs, gxs, fn.needs_input_grad):
+            for x, gx, needed in zip(fn.inputs, gxs, fn.needs_input_grad, strict=False):
                 if gx is None or not needed:
                     continue
                 gx = _fit(gx, x)
@@ -136,7 +149,7 @@ def _store_leaf_grad(leaf: Tensor, gx: Tensor, stored: set) -> None:
 def _seed_gradients(outputs, grad_outputs) -> list:
     """The gradient each output starts with: given, or 1 for a scalar."""
     seeds = []
-    for out, g in zip(outputs, grad_outputs):
+    for out, g in zip(outputs, grad_outputs, strict=False):
         if g is None:
             if out.size != 1:
                 raise RuntimeError(
@@ -147,15 +160,21 @@ def _seed_gradients(outputs, grad_outputs) -> list:
         else:
             g = out._lift(g)
             if g.shape != out.shape:
-                raise ValueError(f"backward: the gradient has shape {g.shape} but the output has shape {out.shape}")
-            if not g.requires_grad:  # the pass may hand this very array to a leaf's .grad: keep the caller's apart
+                raise ValueError(
+                    f"backward: the gradient has shape {g.shape} but the output has shape {out.shape}"
+                )
+            if (
+                not g.requires_grad
+            ):  # the pass may hand this very array to a leaf's .grad: keep the caller's apart
                 g = Tensor.from_array(g.data.copy())
         seeds.append(g)
     return seeds
 
 
 # ---------------------------------------------------------------- public entry points
-def backward(tensor: Tensor, grad=None, retain_graph: bool = False, create_graph: bool = False) -> None:
+def backward(
+    tensor: Tensor, grad=None, retain_graph: bool = False, create_graph: bool = False
+) -> None:
     """``tensor.backward(...)``: add d tensor / d leaf into each leaf's ``.grad``."""
     if not tensor.requires_grad:
         raise RuntimeError(
@@ -165,8 +184,14 @@ def backward(tensor: Tensor, grad=None, retain_graph: bool = False, create_graph
     _run([tensor], _seed_gradients([tensor], [grad]), retain_graph or create_graph, create_graph)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
-         allow_unused: bool = False) -> tuple:
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple:
     """Gradients of ``outputs`` with respect to ``inputs``, returned instead of stored in ``.grad``.
 
     Args:
@@ -186,9 +211,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
     for out in outputs:
         if not out.requires_grad:
-            raise RuntimeError(f"grad: an output (shape {out.shape}) does not require grad and has no graph")
+            raise RuntimeError(
+                f"grad: an output (shape {out.shape}) does not require grad and has no graph"
+            )
     retain_graph = create_graph if retain_graph is None else retain_graph
-    found = _run(outputs, _seed_gradients(outputs, grad_outputs), retain_graph, create_graph, inputs)
+    found = _run(
+        outputs, _seed_gradients(outputs, grad_outputs), retain_graph, create_graph, inputs
+    )
     results = []
     for i, x in enumerate(inputs):
         g = found.get(id(x))
@@ -214,7 +243,9 @@ def _fresh_leaves(inputs):
     """Inputs as new leaves that require grad, sharing their arrays (nothing is copied)."""
     single = isinstance(inputs, Tensor) or backend.is_array(inputs)
     items = [inputs] if single else list(inputs)
-    leaves = [Tensor.from_array(x.data if isinstance(x, Tensor) else x).requires_grad_() for x in items]
+    leaves = [
+        Tensor.from_array(x.data if isinstance(x, Tensor) else x).requires_grad_() for x in items
+    ]
     return single, leaves
 
 
@@ -233,19 +264,23 @@ def hvp(fn, inputs, v) -> tuple:
     vs = [v] if single else list(v)
     if len(vs) != len(xs):
         raise ValueError(f"hvp: {len(xs)} inputs but {len(vs)} vectors")
-    vs = [x._lift(u.data if isinstance(u, Tensor) else u) for x, u in zip(xs, vs)]
-    for x, u in zip(xs, vs):
+    vs = [x._lift(u.data if isinstance(u, Tensor) else u) for x, u in zip(xs, vs, strict=False)]
+    for x, u in zip(xs, vs, strict=False):
         if u.shape != x.shape:
             raise ValueError(f"hvp: a vector has shape {u.shape} but its input has shape {x.shape}")
     with enable_grad():
         value = fn(*xs)
         gradients = grad(value, xs, create_graph=True, allow_unused=True)
-        directional = _total([(g * u).sum() for g, u in zip(gradients, vs) if g is not None])
+        directional = _total([(g * u).sum() for g, u in zip(gradients, vs, strict=False) if g is not None])
         if directional is None or not directional.requires_grad:  # f is at most linear in x
-            products = [Tensor.from_array(backend.array_module(x.data).zeros_like(x.data)) for x in xs]
+            products = [
+                Tensor.from_array(backend.array_module(x.data).zeros_like(x.data)) for x in xs
+            ]
         else:
             products = grad(directional, xs, allow_unused=True)
-            products = [p if p is not None else Tensor.from_array(x.data * 0) for p, x in zip(products, xs)]
+            products = [
+                p if p is not None else Tensor.from_array(x.data * 0) for p, x in zip(products, xs, strict=False)
+            ]
     return value.detach(), (products[0] if single else tuple(products))
 
 
@@ -260,8 +295,10 @@ def hessian(fn, inputs):
     with enable_grad():
         value = fn(*xs)
         gradients = grad(value, xs, create_graph=True, allow_unused=True)
-        flat = [g.reshape(-1) if g is not None else Tensor.from_array(x.data.reshape(-1) * 0)
-                for g, x in zip(gradients, xs)]
+        flat = [
+            g.reshape(-1) if g is not None else Tensor.from_array(x.data.reshape(-1) * 0)
+            for g, x in zip(gradients, xs, strict=False)
+        ]
         gradient = ops.Concatenate(0)(*flat)
     xp = backend.array_module(xs[0].data)
     n = gradient.shape[0]
@@ -270,15 +307,32 @@ def hessian(fn, inputs):
         for row in range(n):
             seed = xp.zeros(n, dtype=gradient.dtype)
             seed[row] = 1
-            columns = grad(gradient, xs, grad_outputs=Tensor.from_array(seed), retain_graph=True,
-                           allow_unused=True)
-            result[row] = xp.concatenate([c.data.reshape(-1) if c is not None else x.data.reshape(-1) * 0
-                                          for c, x in zip(columns, xs)])
+            columns = grad(
+                gradient,
+                xs,
+                grad_outputs=Tensor.from_array(seed),
+                retain_graph=True,
+                allow_unused=True,
+            )
+            result[row] = xp.concatenate(
+                [
+                    c.data.reshape(-1) if c is not None else x.data.reshape(-1) * 0
+                    for c, x in zip(columns, xs, strict=False)
+                ]
+            )
     return result.reshape(xs[0].shape + xs[0].shape) if single else result
 
 
-def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-4,
-              order: int = 1, raise_exception: bool = False, rng=0) -> bool:
+def gradcheck(
+    fn,
+    inputs,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-4,
+    order: int = 1,
+    raise_exception: bool = False,
+    rng=0,
+) -> bool:
     """Compare ``fn``'s reverse-mode gradients with central finite differences, in float64.
 
     ``fn(*inputs)`` returns a Tensor (or a tuple of Tensors) of any shape; it is reduced to a
@@ -293,21 +347,28 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     generator = backend.rng(rng)
     items = [inputs] if isinstance(inputs, Tensor) or backend.is_array(inputs) else list(inputs)
     xs = [backend.as_array(x.data if isinstance(x, Tensor) else x, dtype="float64") for x in items]
-    xs = [backend.array_module(x).ascontiguousarray(x) for x in xs]  # so x.reshape(-1) is a view to perturb
+    xs = [
+        backend.array_module(x).ascontiguousarray(x) for x in xs
+    ]  # so x.reshape(-1) is a view to perturb
     with enable_grad():
         probe = _as_list(fn(*[Tensor.from_array(x) for x in xs]))
-    projections = [Tensor.from_array(backend.to_device(generator.standard_normal(o.shape), o.device)) for o in probe]
+    projections = [
+        Tensor.from_array(backend.to_device(generator.standard_normal(o.shape), o.device))
+        for o in probe
+    ]
 
     def scalar(*tensors):
         outputs = _as_list(fn(*tensors))
-        return _total([(o.astype("float64") * u).sum() for o, u in zip(outputs, projections)])
+        return _total([(o.astype("float64") * u).sum() for o, u in zip(outputs, projections, strict=False)])
 
     with enable_grad():
         leaves = [Tensor.from_array(x.copy()).requires_grad_() for x in xs]
         value = scalar(*leaves)
         # an output with no graph is constant in the inputs: every analytic derivative is 0
-        analytic = grad(value, leaves, allow_unused=True) if value.requires_grad else [None] * len(leaves)
-    for index, (x, g) in enumerate(zip(xs, analytic)):
+        analytic = (
+            grad(value, leaves, allow_unused=True) if value.requires_grad else [None] * len(leaves)
+        )
+    for index, (x, g) in enumerate(zip(xs, analytic, strict=False)):
         numeric = backend.array_module(x).zeros_like(x)
         flat = x.reshape(-1)
         for j in range(x.size):
@@ -331,9 +392,13 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
                 )
             return False
     if order > 1:
+
         def gradient_of_fn(*tensors):
             # the finite-difference evaluations pass plain tensors: make them leaves to differentiate
-            leaves = [t if t.requires_grad else Tensor.from_array(t.data).requires_grad_() for t in tensors]
+            leaves = [
+                t if t.requires_grad else Tensor.from_array(t.data).requires_grad_()
+                for t in tensors
+            ]
             with enable_grad():
                 return grad(scalar(*leaves), leaves, create_graph=True, allow_unused=True)
 

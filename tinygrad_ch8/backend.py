@@ -25,6 +25,7 @@ except Exception as error:  # noqa: BLE001 - any failure to import means "no CuP
     cupyx = None
     _cupy_import_error = error
 
+
 def _keep_freed_host_memory() -> None:
     """Ask glibc's malloc to reuse freed blocks of up to 32 MiB instead of returning them to the OS.
 
@@ -80,7 +81,9 @@ def _require_cuda() -> None:
     else:
         reason = ""
     if count == 0:
-        raise RuntimeError(f"device 'cuda' asked for, CuPy is installed but no CUDA GPU was found{reason}")
+        raise RuntimeError(
+            f"device 'cuda' asked for, CuPy is installed but no CUDA GPU was found{reason}"
+        )
 
 
 def cuda_available() -> bool:
@@ -160,7 +163,9 @@ def set_default_device(device: str) -> None:
 
 # ---------------------------------------------------------------- making arrays
 def is_array(value) -> bool:
-    return isinstance(value, numpy.ndarray) or (cupy is not None and isinstance(value, cupy.ndarray))
+    return isinstance(value, numpy.ndarray) or (
+        cupy is not None and isinstance(value, cupy.ndarray)
+    )
 
 
 def is_numpy_scalar(value) -> bool:
@@ -221,4 +226,6 @@ def rng(seed_or_generator=None):
         return seed_or_generator
     if isinstance(seed_or_generator, (int, numpy.integer)):
         return numpy.random.default_rng(int(seed_or_generator))
-    raise TypeError(f"rng must be None, an int seed or a numpy.random.Generator, got {type(seed_or_generator).__name__}")
+    raise TypeError(
+        f"rng must be None, an int seed or a numpy.random.Generator, got {type(seed_or_generator).__name__}"
+    )

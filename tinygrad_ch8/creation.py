@@ -7,7 +7,9 @@ from .tensor import Tensor
 
 
 def _shape(shape) -> tuple:
-    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+    return (
+        tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+    )
 
 
 def zeros(*shape, dtype=None, device: str | None = None, requires_grad: bool = False) -> Tensor:
@@ -22,7 +24,9 @@ def ones(*shape, dtype=None, device: str | None = None, requires_grad: bool = Fa
     return Tensor(backend.numpy.ones(_shape(shape), dtype=dtype), requires_grad, device=device)
 
 
-def randn(*shape, rng=None, dtype=None, device: str | None = None, requires_grad: bool = False) -> Tensor:
+def randn(
+    *shape, rng=None, dtype=None, device: str | None = None, requires_grad: bool = False
+) -> Tensor:
     """Standard normal samples drawn on the host from ``rng`` (None: the ``manual_seed`` generator)."""
     dtype = backend.get_default_dtype() if dtype is None else backend.float_dtype(dtype)
     values = backend.rng(rng).standard_normal(_shape(shape)).astype(dtype)

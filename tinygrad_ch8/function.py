@@ -16,7 +16,9 @@ import contextlib
 import weakref
 
 from . import backend
-from .tensor import Tensor  # tensor.py defines Tensor before it imports the ops that import this module
+from .tensor import (
+    Tensor,
+)  # tensor.py defines Tensor before it imports the ops that import this module
 
 _recording = True
 _anomaly_detection = False
@@ -68,7 +70,9 @@ def detect_anomaly():
 
 def check_finite(array, what: str) -> None:
     """Raise FloatingPointError when a float ``array`` holds NaN or Inf (anomaly detection)."""
-    if backend.is_float(array.dtype) and not bool(backend.array_module(array).isfinite(array).all()):
+    if backend.is_float(array.dtype) and not bool(
+        backend.array_module(array).isfinite(array).all()
+    ):
         raise FloatingPointError(f"anomaly detected: {what} produced NaN or Inf")
 
 

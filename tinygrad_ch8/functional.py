@@ -57,16 +57,24 @@ def cross_entropy(logits: Tensor, target) -> Tensor:
     n, classes = logits.shape
     if isinstance(target, Tensor) and backend.is_float(target.dtype):
         if target.shape != logits.shape:
-            raise ValueError(f"cross_entropy: soft targets must have the logits' shape {logits.shape}, got {target.shape}")
+            raise ValueError(
+                f"cross_entropy: soft targets must have the logits' shape {logits.shape}, got {target.shape}"
+            )
         return (target * log_probs).sum() / -n
-    labels = target.data if isinstance(target, Tensor) else backend.as_array(target, device=logits.device, copy=False)
+    labels = (
+        target.data
+        if isinstance(target, Tensor)
+        else backend.as_array(target, device=logits.device, copy=False)
+    )
     if labels.shape != (n,) or backend.is_float(labels.dtype):
         raise ValueError(
             f"cross_entropy: target must be {n} integer class indices (shape ({n},)), "
             f"got shape {labels.shape} and dtype {labels.dtype}"
         )
     if n and (int(labels.min()) < 0 or int(labels.max()) >= classes):
-        raise ValueError(f"cross_entropy: class indices must lie in [0, {classes}), got {int(labels.min())}..{int(labels.max())}")
+        raise ValueError(
+            f"cross_entropy: class indices must lie in [0, {classes}), got {int(labels.min())}..{int(labels.max())}"
+        )
     rows = backend.array_module(labels).arange(n)
     return log_probs[rows, labels].sum() / -n
 
@@ -75,7 +83,9 @@ def mse_loss(prediction: Tensor, target) -> Tensor:
     """Mean squared error: mean((prediction − target)²) over every element."""
     target = prediction._lift(target)
     if prediction.shape != target.shape:
-        raise ValueError(f"mse_loss: prediction has shape {prediction.shape} but target has shape {target.shape}")
+        raise ValueError(
+            f"mse_loss: prediction has shape {prediction.shape} but target has shape {target.shape}"
+        )
     difference = prediction - target
     return (difference * difference).mean()
 
@@ -88,9 +98,13 @@ def concatenate(tensors, axis: int = 0) -> Tensor:
     first = tensors[0]
     ndim = first.ndim
     if ndim == 0 or not -ndim <= axis < ndim:
-        raise ValueError(f"concatenate: axis {axis} is out of range for tensors with {ndim} dimensions")
+        raise ValueError(
+            f"concatenate: axis {axis} is out of range for tensors with {ndim} dimensions"
+        )
     for t in tensors[1:]:
-        if t.ndim != ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, first.shape)) if i != axis % ndim):
+        if t.ndim != ndim or any(
+            a != b for i, (a, b) in enumerate(zip(t.shape, first.shape, strict=False)) if i != axis % ndim
+        ):
             raise ValueError(
                 f"concatenate: shapes {first.shape} and {t.shape} must agree except along axis {axis}"
             )
@@ -124,4 +138,4 @@ def where(condition, a, b) -> Tensor:
 
 def _drop_axis(shape: tuple, axis: int) -> tuple:
     axis %= len(shape)
-    return shape[:axis] + shape[axis + 1:]
+    return shape[:axis] + shape[axis + 1 :]

@@ -345,7 +345,9 @@ class MatMul(Function):
         a2 = a.reshape(1, a.shape[0]) if a.ndim == 1 else a
         b2 = b.reshape(b.shape[0], 1) if b.ndim == 1 else b
         batch = backend.numpy.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
-        gy2 = gy.reshape(*batch, a2.shape[-2], b2.shape[-1])  # gy with the 1-D operands' axes restored
+        gy2 = gy.reshape(
+            *batch, a2.shape[-2], b2.shape[-1]
+        )  # gy with the 1-D operands' axes restored
         ga = gb = None
         if need_a:
             ga = MatMul()(gy2, _swap_last_two(b2))

@@ -30,9 +30,13 @@ def save(state_dict: Mapping, path: str | os.PathLike) -> None:
     for name, value in state_dict.items():
         if not isinstance(name, str):
             raise TypeError(f"save: keys must be strings, got {name!r}")
-        array = backend.to_numpy(value.data if isinstance(value, Tensor) else backend.numpy.asarray(value))
+        array = backend.to_numpy(
+            value.data if isinstance(value, Tensor) else backend.numpy.asarray(value)
+        )
         if array.dtype.kind not in "biuf":
-            raise TypeError(f"save: {name!r} holds a {array.dtype} value; only numeric arrays can be saved")
+            raise TypeError(
+                f"save: {name!r} holds a {array.dtype} value; only numeric arrays can be saved"
+            )
         arrays[name] = array
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
@@ -67,9 +71,13 @@ def load(path: str | os.PathLike) -> dict:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"load: no checkpoint file at {path}")
     if not zipfile.is_zipfile(path):  # NumPy would otherwise try to read it as a pickle
-        raise ValueError(f"load: {path} is not a readable checkpoint (not a zip/.npz archive: truncated?)")
+        raise ValueError(
+            f"load: {path} is not a readable checkpoint (not a zip/.npz archive: truncated?)"
+        )
     try:
         with backend.numpy.load(path, allow_pickle=False) as archive:
             return {name: archive[name] for name in archive.files}
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as error:
-        raise ValueError(f"load: {path} is not a readable checkpoint (corrupt .npz: {error})") from error
+        raise ValueError(
+            f"load: {path} is not a readable checkpoint (corrupt .npz: {error})"
+        ) from error

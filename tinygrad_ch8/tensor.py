@@ -92,8 +92,11 @@ class Tensor:
         return len(self.data)
 
     def __repr__(self) -> str:
-        grad = f", grad_fn={self.grad_fn.name}" if self.grad_fn is not None else (
-            ", requires_grad=True" if self.requires_grad else "")
+        grad = (
+            f", grad_fn={self.grad_fn.name}"
+            if self.grad_fn is not None
+            else (", requires_grad=True" if self.requires_grad else "")
+        )
         device = ", device='cuda'" if self.device == "cuda" else ""
         return f"Tensor({backend.to_numpy(self.data)!r}{device}{grad})"
 
@@ -132,8 +135,11 @@ class Tensor:
         if backend.is_numpy_scalar(other):  # e.g. numpy.float32(2): a 0-d array keeps its dtype
             return Tensor.from_array(backend.array_module(self.data).asarray(other))
         if isinstance(other, (bool, int, float)):
-            dtype = self.dtype if backend.is_float(self.dtype) or not isinstance(other, float) else (
-                backend.get_default_dtype())
+            dtype = (
+                self.dtype
+                if backend.is_float(self.dtype) or not isinstance(other, float)
+                else (backend.get_default_dtype())
+            )
             return Tensor.from_array(backend.scalar_array(other, dtype, self.data))
         raise TypeError(f"cannot combine a Tensor with {type(other).__name__}")
 
@@ -179,7 +185,9 @@ class Tensor:
 
     def __pow__(self, exponent) -> Tensor:
         if not isinstance(exponent, (int, float)):
-            raise TypeError(f"pow: the exponent must be a Python number, got {type(exponent).__name__}")
+            raise TypeError(
+                f"pow: the exponent must be a Python number, got {type(exponent).__name__}"
+            )
         return ops.Pow(exponent)(self)
 
     def __matmul__(self, other) -> Tensor:
@@ -202,7 +210,9 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self.size != 1:
-            raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous: use .any() or .all()")
+            raise ValueError(
+                f"the truth value of a tensor of shape {self.shape} is ambiguous: use .any() or .all()"
+            )
         return bool(self.data)
 
     def any(self) -> bool:
@@ -252,7 +262,9 @@ class Tensor:
     def mean(self, axis=None, keepdims: bool = False) -> Tensor:
         axis = _check_axis("mean", axis, self.ndim)
         count = 1
-        for a in range(self.ndim) if axis is None else (axis if isinstance(axis, tuple) else (axis,)):
+        for a in (
+            range(self.ndim) if axis is None else (axis if isinstance(axis, tuple) else (axis,))
+        ):
             count *= self.shape[a]
         return self.sum(axis, keepdims) / count
 
@@ -282,7 +294,9 @@ class Tensor:
             axes = tuple(axes[0])
         axes = axes or tuple(reversed(range(self.ndim)))
         if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
-            raise ValueError(f"transpose: {axes} is not a permutation of the axes of shape {self.shape}")
+            raise ValueError(
+                f"transpose: {axes} is not a permutation of the axes of shape {self.shape}"
+            )
         return ops.Transpose(tuple(a % self.ndim for a in axes))(self)
 
     def broadcast_to(self, shape) -> Tensor:
@@ -292,7 +306,9 @@ class Tensor:
         try:
             backend.array_module(self.data).broadcast_shapes(self.shape, shape)
         except ValueError as error:
-            raise ValueError(f"broadcast_to: cannot broadcast shape {self.shape} to {shape}") from error
+            raise ValueError(
+                f"broadcast_to: cannot broadcast shape {self.shape} to {shape}"
+            ) from error
         return ops.BroadcastTo(shape)(self)
 
     def __getitem__(self, index) -> Tensor:
@@ -305,13 +321,17 @@ def _check_axis(op: str, axis, ndim: int):
         return None
     for a in axis if isinstance(axis, tuple) else (axis,):
         if not isinstance(a, int) or not -ndim <= a < max(ndim, 1):
-            raise ValueError(f"{op}: axis {axis} is out of range for a tensor with {ndim} dimensions")
+            raise ValueError(
+                f"{op}: axis {axis} is out of range for a tensor with {ndim} dimensions"
+            )
     return axis
 
 
 def _check_matmul(a: Tensor, b: Tensor) -> None:
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul: operands must have at least one dimension, got shapes {a.shape} and {b.shape}")
+        raise ValueError(
+            f"matmul: operands must have at least one dimension, got shapes {a.shape} and {b.shape}"
+        )
     inner_a = a.shape[-1]
     inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if inner_a != inner_b:

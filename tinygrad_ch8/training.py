@@ -52,15 +52,19 @@ def accuracy(model: Module, X, y, batch_size: int = 1024) -> float:
     try:
         with no_grad():
             for start in range(0, len(X), batch_size):
-                predictions = model(Tensor.from_array(X[start:start + batch_size])).data.argmax(axis=1)
-                correct += int((predictions == y[start:start + batch_size]).sum())
+                predictions = model(Tensor.from_array(X[start : start + batch_size])).data.argmax(
+                    axis=1
+                )
+                correct += int((predictions == y[start : start + batch_size]).sum())
     finally:
         for module, mode in modes:
             module.training = mode
     return correct / max(len(X), 1)
 
 
-def loss_closure(model: Module, loss_fn: Callable, inputs: Tensor, targets: Tensor, outputs_seen: list):
+def loss_closure(
+    model: Module, loss_fn: Callable, inputs: Tensor, targets: Tensor, outputs_seen: list
+):
     """The closure ``optimizer.step`` calls: a fresh forward pass and its loss, graph attached.
 
     It does not call ``backward()``: the optimizer takes the gradient itself (see
@@ -75,9 +79,16 @@ def loss_closure(model: Module, loss_fn: Callable, inputs: Tensor, targets: Tens
     return closure
 
 
-def train_classifier(model: Module, optimizer, train_loader: Iterable, epochs: int,
-                     test_data: tuple | None = None, loss_fn: Callable = cross_entropy,
-                     progress: bool = False, on_epoch_end: Callable | None = None) -> History:
+def train_classifier(
+    model: Module,
+    optimizer,
+    train_loader: Iterable,
+    epochs: int,
+    test_data: tuple | None = None,
+    loss_fn: Callable = cross_entropy,
+    progress: bool = False,
+    on_epoch_end: Callable | None = None,
+) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_loader`` and return its ``History``.
 
     Args:
@@ -110,7 +121,10 @@ def train_classifier(model: Module, optimizer, train_loader: Iterable, epochs: i
         if test_data is not None:
             history.test_accuracy.append(accuracy(model, *test_data))
         history.seconds.append(time.perf_counter() - start_time)
-        postfix = {"loss": f"{history.epoch_loss[-1]:.4f}", "train acc": f"{history.train_accuracy[-1]:.3f}"}
+        postfix = {
+            "loss": f"{history.epoch_loss[-1]:.4f}",
+            "train acc": f"{history.train_accuracy[-1]:.3f}",
+        }
         if history.test_accuracy:
             postfix["test acc"] = f"{history.test_accuracy[-1]:.3f}"
         bar.set_postfix(postfix)

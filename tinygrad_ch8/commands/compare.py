@@ -55,9 +55,11 @@ class Problem:
 
 def point_problem(f: Callable, start: tuple[float, float]) -> Callable:
     """The setup of a 2-D problem: θ = ``start`` (float64) and the loss f(θ)."""
+
     def setup(device: str):
         theta = Tensor(list(start), requires_grad=True, dtype="float64", device=device)
         return [theta], lambda: f(theta)
+
     return setup
 
 
@@ -65,7 +67,9 @@ def grid_surface(f: Callable) -> Callable:
     return lambda X, Y: f(numpy.stack([X, Y]))
 
 
-QUADRATIC_A, QUADRATIC_B = synthetic.ill_conditioned_quadratic(2, 50.0, rng=0, dtype="float64", device="cpu")
+QUADRATIC_A, QUADRATIC_B = synthetic.ill_conditioned_quadratic(
+    2, 50.0, rng=0, dtype="float64", device="cpu"
+)
 QUADRATIC_MINIMIZER = numpy.linalg.solve(QUADRATIC_A, QUADRATIC_B)
 
 
@@ -94,34 +98,91 @@ FIRST_ORDER_VARIANTS = {
 PROBLEMS = {
     "rosenbrock": Problem(
         "Rosenbrock's banana valley (a=1, b=100) from (-1.2, 1); J* = 0 at (1, 1)",
-        point_problem(synthetic.rosenbrock, (-1.2, 1.0)), 0.0, 1e-4, 2000,
-        {"sgd": 1e-3, "momentum": 1e-3, "nesterov": 1e-3, "adagrad": 1.0, "rmsprop": 3e-3, "adam": 0.1,
-         "adamw": 0.1},
-        grid_surface(synthetic.rosenbrock), ((-2.0, 2.0), (-1.0, 3.0))),
+        point_problem(synthetic.rosenbrock, (-1.2, 1.0)),
+        0.0,
+        1e-4,
+        2000,
+        {
+            "sgd": 1e-3,
+            "momentum": 1e-3,
+            "nesterov": 1e-3,
+            "adagrad": 1.0,
+            "rmsprop": 3e-3,
+            "adam": 0.1,
+            "adamw": 0.1,
+        },
+        grid_surface(synthetic.rosenbrock),
+        ((-2.0, 2.0), (-1.0, 3.0)),
+    ),
     "beale": Problem(
         "Beale's function from (1, 1.5); J* = 0 at (3, 0.5)",
-        point_problem(synthetic.beale, (1.0, 1.5)), 0.0, 1e-4, 1000,
-        {"sgd": 1e-2, "momentum": 1e-3, "nesterov": 1e-3, "adagrad": 1.0, "rmsprop": 1e-2, "adam": 0.1,
-         "adamw": 0.1},
-        grid_surface(synthetic.beale), ((-0.5, 4.0), (-1.5, 2.0))),
+        point_problem(synthetic.beale, (1.0, 1.5)),
+        0.0,
+        1e-4,
+        1000,
+        {
+            "sgd": 1e-2,
+            "momentum": 1e-3,
+            "nesterov": 1e-3,
+            "adagrad": 1.0,
+            "rmsprop": 1e-2,
+            "adam": 0.1,
+            "adamw": 0.1,
+        },
+        grid_surface(synthetic.beale),
+        ((-0.5, 4.0), (-1.5, 2.0)),
+    ),
     "saddle": Problem(
         "the saddle x0^2 - x1^2 + x1^4/4 from (1.5, 1e-3); J* = -1 at (0, ±√2)",
-        point_problem(saddle, (1.5, 1e-3)), -1.0, 1e-4, 300,
-        {"sgd": 0.05, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.3, "rmsprop": 0.03, "adam": 0.1,
-         "adamw": 0.1},
-        grid_surface(saddle), ((-2.0, 2.0), (-2.0, 2.0))),
+        point_problem(saddle, (1.5, 1e-3)),
+        -1.0,
+        1e-4,
+        300,
+        {
+            "sgd": 0.05,
+            "momentum": 0.01,
+            "nesterov": 0.01,
+            "adagrad": 0.3,
+            "rmsprop": 0.03,
+            "adam": 0.1,
+            "adamw": 0.1,
+        },
+        grid_surface(saddle),
+        ((-2.0, 2.0), (-2.0, 2.0)),
+    ),
     "quadratic": Problem(
         "an ill-conditioned quadratic ½xᵀAx − bᵀx, cond(A) = 50",
         point_problem(quadratic, tuple(QUADRATIC_MINIMIZER + numpy.array([3.0, 2.0]))),
-        float(-0.5 * QUADRATIC_B @ QUADRATIC_MINIMIZER), 1e-6, 500,
-        {"sgd": 0.03, "momentum": 0.01, "nesterov": 0.01, "adagrad": 1.0, "rmsprop": 0.03, "adam": 0.1,
-         "adamw": 0.1},
-        grid_surface(quadratic)),
+        float(-0.5 * QUADRATIC_B @ QUADRATIC_MINIMIZER),
+        1e-6,
+        500,
+        {
+            "sgd": 0.03,
+            "momentum": 0.01,
+            "nesterov": 0.01,
+            "adagrad": 1.0,
+            "rmsprop": 0.03,
+            "adam": 0.1,
+            "adamw": 0.1,
+        },
+        grid_surface(quadratic),
+    ),
     "digits": Problem(
         "a 64-32-10 tanh MLP on the 1,438 training digits (full-batch cross-entropy); J* = 0",
-        digits_setup, 0.0, 0.1, 200,
-        {"sgd": 0.5, "momentum": 0.1, "nesterov": 0.1, "adagrad": 0.1, "rmsprop": 3e-3, "adam": 1e-2,
-         "adamw": 1e-2}),
+        digits_setup,
+        0.0,
+        0.1,
+        200,
+        {
+            "sgd": 0.5,
+            "momentum": 0.1,
+            "nesterov": 0.1,
+            "adagrad": 0.1,
+            "rmsprop": 3e-3,
+            "adam": 1e-2,
+            "adamw": 1e-2,
+        },
+    ),
 }
 
 DEFAULT_OPTIMIZERS = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
@@ -174,7 +235,9 @@ def race(problem: Problem, name: str, steps: int, lr: float | None, device: str)
         return params[0].numpy().copy() if problem.surface is not None else None
 
     result = Race(lr, [gap()], [0.0], [position()])
-    with numpy.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported, not warned about
+    with numpy.errstate(
+        over="ignore", invalid="ignore"
+    ):  # a diverging run is reported, not warned about
         for _ in range(steps):
             started = time.perf_counter()
             optimizer.step(closure)
@@ -191,19 +254,39 @@ def race(problem: Problem, name: str, steps: int, lr: float | None, device: str)
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     problems = "; ".join(f"{name}: {problem.description}" for name, problem in PROBLEMS.items())
-    parser.add_argument("--problem", choices=list(PROBLEMS), default="beale",
-                        help=f"what to minimize: {problems}")
-    parser.add_argument("--optimizers", nargs="+", choices=optimizer_names(), default=DEFAULT_OPTIMIZERS,
-                        metavar="NAME", help=f"which optimizers race, from: {', '.join(optimizer_names())} "
-                                             f"(default: {' '.join(DEFAULT_OPTIMIZERS)})")
-    parser.add_argument("--steps", type=int, default=None, help="steps per optimizer (default: per problem)")
-    parser.add_argument("--lr", type=float, default=None,
-                        help="one learning rate for all (default: a tuned rate per optimizer and problem)")
-    parser.add_argument("--tol", type=float, default=None,
-                        help="the gap J - J* counted as arrived (default: per problem)")
-    parser.add_argument("--out", default=None, help="the figure to write (default: compare_<problem>.png)")
-    parser.add_argument("--device", choices=backend.DEVICES, default="cpu",
-                        help="where to compute (default: cpu)")
+    parser.add_argument(
+        "--problem", choices=list(PROBLEMS), default="beale", help=f"what to minimize: {problems}"
+    )
+    parser.add_argument(
+        "--optimizers",
+        nargs="+",
+        choices=optimizer_names(),
+        default=DEFAULT_OPTIMIZERS,
+        metavar="NAME",
+        help=f"which optimizers race, from: {', '.join(optimizer_names())} "
+        f"(default: {' '.join(DEFAULT_OPTIMIZERS)})",
+    )
+    parser.add_argument(
+        "--steps", type=int, default=None, help="steps per optimizer (default: per problem)"
+    )
+    parser.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help="one learning rate for all (default: a tuned rate per optimizer and problem)",
+    )
+    parser.add_argument(
+        "--tol",
+        type=float,
+        default=None,
+        help="the gap J - J* counted as arrived (default: per problem)",
+    )
+    parser.add_argument(
+        "--out", default=None, help="the figure to write (default: compare_<problem>.png)"
+    )
+    parser.add_argument(
+        "--device", choices=backend.DEVICES, default="cpu", help="where to compute (default: cpu)"
+    )
 
 
 def format_table(races: dict[str, Race], tolerance: float) -> str:
@@ -232,15 +315,20 @@ def run(args: argparse.Namespace) -> int:
     names = dict.fromkeys(args.optimizers)  # each once, in the order given
     races = {name: race(problem, name, steps, args.lr, args.device) for name in names}
 
-    print(f"{args.problem}: {problem.description}; {steps} steps, tolerance {tolerance:g} on J - J*")
+    print(
+        f"{args.problem}: {problem.description}; {steps} steps, tolerance {tolerance:g} on J - J*"
+    )
     print(format_table(races, tolerance))
     xlim, ylim = problem.limits
     figure = plot_optimizer_comparison(
         {name: {"loss": r.gaps, "seconds": r.seconds} for name, r in races.items()},
         title=f"J(θ) − J* on {args.problem}: {problem.description}",
         f=problem.surface,
-        paths=None if problem.surface is None else {name: numpy.array(r.path) for name, r in races.items()},
-        xlim=xlim, ylim=ylim,
+        paths=None
+        if problem.surface is None
+        else {name: numpy.array(r.path) for name, r in races.items()},
+        xlim=xlim,
+        ylim=ylim,
     )
     out = args.out or f"compare_{args.problem}.png"
     figure.savefig(out, dpi=120, bbox_inches="tight")

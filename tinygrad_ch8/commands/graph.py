@@ -32,22 +32,43 @@ HIDDEN_WIDTHS = (256, 128)  # the default of `tinygrad-ch8 train`
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-o", "--output", default="graph.svg",
-                        help="file to write; the format comes from the extension: .svg .png .pdf .dot "
-                             "(default: graph.svg; the DOT text is always written beside it)")
-    parser.add_argument("--model", choices=list(MODELS), default="mlp",
-                        help="what to draw: " + "; ".join(f"{name}: {text}" for name, text in MODELS.items()))
-    parser.add_argument("--batch-size", type=int, default=32, help="digits in the minibatch (default: 32)")
-    parser.add_argument("--show-values", action="store_true",
-                        help="write each tensor's values (mean and std when large) into its box")
-    parser.add_argument("--device", choices=backend.DEVICES, default="cpu",
-                        help="where to compute (default: cpu)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the initialization (default: 0)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        default="graph.svg",
+        help="file to write; the format comes from the extension: .svg .png .pdf .dot "
+        "(default: graph.svg; the DOT text is always written beside it)",
+    )
+    parser.add_argument(
+        "--model",
+        choices=list(MODELS),
+        default="mlp",
+        help="what to draw: " + "; ".join(f"{name}: {text}" for name, text in MODELS.items()),
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=32, help="digits in the minibatch (default: 32)"
+    )
+    parser.add_argument(
+        "--show-values",
+        action="store_true",
+        help="write each tensor's values (mean and std when large) into its box",
+    )
+    parser.add_argument(
+        "--device", choices=backend.DEVICES, default="cpu", help="where to compute (default: cpu)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the initialization (default: 0)"
+    )
 
 
 def build_model(name: str, in_features: int) -> nn.Module:
-    return nn.mlp(in_features, HIDDEN_WIDTHS, data.digits.N_CLASSES, batch_norm=name == "batchnorm",
-                  residual_blocks=1 if name == "residual" else 0)
+    return nn.mlp(
+        in_features,
+        HIDDEN_WIDTHS,
+        data.digits.N_CLASSES,
+        batch_norm=name == "batchnorm",
+        residual_blocks=1 if name == "residual" else 0,
+    )
 
 
 def training_step_graph(args: argparse.Namespace):

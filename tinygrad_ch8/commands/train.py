@@ -48,27 +48,66 @@ def positive_float(text: str) -> float:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--hidden", type=positive_int, nargs="*", default=[256, 128], metavar="WIDTH",
-                        help="hidden layer widths (default: 256 128; none for softmax regression)")
-    parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu", help="hidden unit")
-    parser.add_argument("--batch-norm", action=argparse.BooleanOptionalAction, default=True,
-                        help="batch normalization in every hidden layer (default: on)")
-    parser.add_argument("--residual", type=non_negative_int, default=0, metavar="N",
-                        help="N residual blocks after the hidden layers (default: 0)")
-    parser.add_argument("--init", choices=sorted(INITIALIZERS), default=None,
-                        help="weight initializer (default: he_uniform for relu, glorot_uniform otherwise)")
-    parser.add_argument("--optimizer", choices=sorted(optim.OPTIMIZERS), default="sgd",
-                        help="optimizer (default: sgd with momentum)")
-    parser.add_argument("--lr", type=positive_float, default=None,
-                        help=f"initial learning rate (default: {SGD_DEFAULT_LR} for sgd, else its own)")
+    parser.add_argument(
+        "--hidden",
+        type=positive_int,
+        nargs="*",
+        default=[256, 128],
+        metavar="WIDTH",
+        help="hidden layer widths (default: 256 128; none for softmax regression)",
+    )
+    parser.add_argument(
+        "--activation", choices=sorted(ACTIVATIONS), default="relu", help="hidden unit"
+    )
+    parser.add_argument(
+        "--batch-norm",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="batch normalization in every hidden layer (default: on)",
+    )
+    parser.add_argument(
+        "--residual",
+        type=non_negative_int,
+        default=0,
+        metavar="N",
+        help="N residual blocks after the hidden layers (default: 0)",
+    )
+    parser.add_argument(
+        "--init",
+        choices=sorted(INITIALIZERS),
+        default=None,
+        help="weight initializer (default: he_uniform for relu, glorot_uniform otherwise)",
+    )
+    parser.add_argument(
+        "--optimizer",
+        choices=sorted(optim.OPTIMIZERS),
+        default="sgd",
+        help="optimizer (default: sgd with momentum)",
+    )
+    parser.add_argument(
+        "--lr",
+        type=positive_float,
+        default=None,
+        help=f"initial learning rate (default: {SGD_DEFAULT_LR} for sgd, else its own)",
+    )
     parser.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default: 0.9)")
-    parser.add_argument("--weight-decay", type=float, default=1e-3, help="SGD weight decay (default: 1e-3)")
-    parser.add_argument("--epochs", type=positive_int, default=30, help="passes over the data (default: 30)")
-    parser.add_argument("--batch-size", type=positive_int, default=32, help="minibatch size (default: 32)")
+    parser.add_argument(
+        "--weight-decay", type=float, default=1e-3, help="SGD weight decay (default: 1e-3)"
+    )
+    parser.add_argument(
+        "--epochs", type=positive_int, default=30, help="passes over the data (default: 30)"
+    )
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=32, help="minibatch size (default: 32)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    parser.add_argument("--device", choices=backend.DEVICES, default="cpu", help="cpu or cuda (default: cpu)")
+    parser.add_argument(
+        "--device", choices=backend.DEVICES, default="cpu", help="cpu or cuda (default: cpu)"
+    )
     parser.add_argument("--save", metavar="PATH", help="write the trained weights to PATH (.npz)")
-    parser.add_argument("--plot", metavar="PATH", help="save loss and accuracy curves to PATH (.png)")
+    parser.add_argument(
+        "--plot", metavar="PATH", help="save loss and accuracy curves to PATH (.png)"
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -86,15 +125,21 @@ def make_optimizer(args: argparse.Namespace, parameters: list):
     optimizer_class = optim.OPTIMIZERS[args.optimizer]
     count = sum(p.size for p in parameters)
     if args.optimizer in DENSE_CURVATURE and count > MAX_DENSE_PARAMETERS:
-        sys.exit(f"tinygrad-ch8 train: {args.optimizer} stores {DENSE_CURVATURE[args.optimizer]}; this model "
-                 f"has n = {count} parameters (at most {MAX_DENSE_PARAMETERS}): try lbfgs")
+        sys.exit(
+            f"tinygrad-ch8 train: {args.optimizer} stores {DENSE_CURVATURE[args.optimizer]}; this model "
+            f"has n = {count} parameters (at most {MAX_DENSE_PARAMETERS}): try lbfgs"
+        )
     if args.optimizer == "sgd":
         lr = SGD_DEFAULT_LR if args.lr is None else args.lr
-        return optimizer_class(parameters, lr=lr, momentum=args.momentum, weight_decay=args.weight_decay)
+        return optimizer_class(
+            parameters, lr=lr, momentum=args.momentum, weight_decay=args.weight_decay
+        )
     optimizer = optimizer_class(parameters)
     if args.lr is not None:
         if "lr" not in optimizer.defaults:
-            sys.exit(f"tinygrad-ch8 train: {args.optimizer} takes no --lr (a line search sets its step)")
+            sys.exit(
+                f"tinygrad-ch8 train: {args.optimizer} takes no --lr (a line search sets its step)"
+            )
         for group in optimizer.param_groups:
             group["lr"] = args.lr
     return optimizer
@@ -105,8 +150,10 @@ def run(args: argparse.Namespace) -> int:
         try:
             import matplotlib
         except ImportError:
-            sys.exit("tinygrad-ch8 train: --plot needs matplotlib, which is not installed: "
-                     "pip install 'tinygrad-ch8[plot]'")
+            sys.exit(
+                "tinygrad-ch8 train: --plot needs matplotlib, which is not installed: "
+                "pip install 'tinygrad-ch8[plot]'"
+            )
         matplotlib.use("Agg")
     try:
         backend.check_device(args.device)
@@ -115,8 +162,10 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     model, history = fit(args)
     seconds = time.perf_counter() - start
-    print(f"final training loss {history.epoch_loss[-1]:.4f}, training accuracy "
-          f"{100 * history.train_accuracy[-1]:.1f}%, {seconds:.1f} s")
+    print(
+        f"final training loss {history.epoch_loss[-1]:.4f}, training accuracy "
+        f"{100 * history.train_accuracy[-1]:.1f}%, {seconds:.1f} s"
+    )
     if args.save:
         save(model.state_dict(), args.save)
         print(f"checkpoint saved to {args.save}")
@@ -134,19 +183,34 @@ def fit(args: argparse.Namespace) -> tuple[nn.Module, History]:
     X_train, y_train = data.load_digits("train", device=device)
     X_test, y_test = data.load_digits("test", device=device)
     X_train, X_test = data.standardize(X_train, X_test)
-    model = nn.mlp(X_train.shape[1], args.hidden, data.digits.N_CLASSES, activation=args.activation,
-                   batch_norm=args.batch_norm, residual_blocks=args.residual, init=args.init).to(device)
+    model = nn.mlp(
+        X_train.shape[1],
+        args.hidden,
+        data.digits.N_CLASSES,
+        activation=args.activation,
+        batch_norm=args.batch_norm,
+        residual_blocks=args.residual,
+        init=args.init,
+    ).to(device)
     optimizer = make_optimizer(args, model.parameters())
     schedule = None
     if "lr" in optimizer.defaults:
         final_lrs = [group["lr"] * FINAL_LR_FRACTION for group in optimizer.param_groups]
         schedule = optim.lr_scheduler.LinearDecay(optimizer, tau=args.epochs, final_lr=final_lrs)
     loader = data.DataLoader(X_train, y_train, batch_size=args.batch_size, rng=args.seed)
-    print(f"training {args.hidden or 'no hidden layers'} {args.activation} on {len(y_train)} digits "
-          f"({len(y_test)} held out), {args.optimizer}, {args.epochs} epochs, device {device}")
-    history = train_classifier(model, optimizer, loader, args.epochs, test_data=(X_test, y_test),
-                               progress=not args.no_progress,
-                               on_epoch_end=None if schedule is None else lambda epoch, _: schedule.step())
+    print(
+        f"training {args.hidden or 'no hidden layers'} {args.activation} on {len(y_train)} digits "
+        f"({len(y_test)} held out), {args.optimizer}, {args.epochs} epochs, device {device}"
+    )
+    history = train_classifier(
+        model,
+        optimizer,
+        loader,
+        args.epochs,
+        test_data=(X_test, y_test),
+        progress=not args.no_progress,
+        on_epoch_end=None if schedule is None else lambda epoch, _: schedule.step(),
+    )
     return model, history
 
 
@@ -159,12 +223,26 @@ def plot_history(history: History, path: str) -> None:
     figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(11, 4))
     steps_per_epoch = len(history.step_loss) / len(history.epoch_loss)
     epochs = range(1, len(history.epoch_loss) + 1)
-    plot_curves({"minibatch loss": history.step_loss, "epoch mean": history.epoch_loss},
-                x={"minibatch loss": [(k + 1) / steps_per_epoch for k in range(len(history.step_loss))],
-                   "epoch mean": list(epochs)},
-                xlabel="epoch", ylabel="cross-entropy", title="training loss", logy=True, ax=loss_axes)
-    plot_curves({"train": history.train_accuracy, "test": history.test_accuracy}, x=list(epochs),
-                xlabel="epoch", ylabel="accuracy", title="accuracy", ax=accuracy_axes)
+    plot_curves(
+        {"minibatch loss": history.step_loss, "epoch mean": history.epoch_loss},
+        x={
+            "minibatch loss": [(k + 1) / steps_per_epoch for k in range(len(history.step_loss))],
+            "epoch mean": list(epochs),
+        },
+        xlabel="epoch",
+        ylabel="cross-entropy",
+        title="training loss",
+        logy=True,
+        ax=loss_axes,
+    )
+    plot_curves(
+        {"train": history.train_accuracy, "test": history.test_accuracy},
+        x=list(epochs),
+        xlabel="epoch",
+        ylabel="accuracy",
+        title="accuracy",
+        ax=accuracy_axes,
+    )
     figure.suptitle("tinygrad-ch8 train: MLP on the UCI handwritten digits")
     figure.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(figure)

@@ -24,7 +24,17 @@ from .synthetic import (
 )
 
 __all__ = [
-    "load_digits", "DataLoader", "standardize", "synthetic", "spirals", "gaussian_blobs",
-    "planted_sparse_coding", "ill_conditioned_quadratic", "rosenbrock", "beale",
-    "mnist1d", "mnist_idx", "read_idx",
+    "load_digits",
+    "DataLoader",
+    "standardize",
+    "synthetic",
+    "spirals",
+    "gaussian_blobs",
+    "planted_sparse_coding",
+    "ill_conditioned_quadratic",
+    "rosenbrock",
+    "beale",
+    "mnist1d",
+    "mnist_idx",
+    "read_idx",
 ]

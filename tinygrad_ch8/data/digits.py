@@ -22,8 +22,13 @@ N_CLASSES = 10
 MAX_PIXEL = 16
 
 
-def load_digits(split: str = "train", flatten: bool = True, normalize: bool = True, dtype=None,
-                device: str | None = None) -> tuple:
+def load_digits(
+    split: str = "train",
+    flatten: bool = True,
+    normalize: bool = True,
+    dtype=None,
+    device: str | None = None,
+) -> tuple:
     """The digits of one split as backend arrays ``(X, y)`` (not Tensors).
 
     Args:

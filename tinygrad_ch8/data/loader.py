@@ -37,8 +37,16 @@ class DataLoader:
     with a sampler needs ``len(sampler)`` to be the number of indices it yields per epoch.
     """
 
-    def __init__(self, X, y, batch_size: int = 32, shuffle: bool = True, drop_last: bool = False,
-                 rng=None, sampler=None):
+    def __init__(
+        self,
+        X,
+        y,
+        batch_size: int = 32,
+        shuffle: bool = True,
+        drop_last: bool = False,
+        rng=None,
+        sampler=None,
+    ):
         self.X = X.data if isinstance(X, Tensor) else backend.as_array(X, copy=False)
         self.y = y.data if isinstance(y, Tensor) else backend.as_array(y, copy=False)
         if len(self.X) != len(self.y):
@@ -49,22 +57,31 @@ class DataLoader:
         self.shuffle = shuffle
         self.drop_last = drop_last
         self.sampler = sampler
-        self.generator = backend.rng(rng) if rng is not None else backend.numpy.random.default_rng(
-            backend.rng(None).integers(2**63))
+        self.generator = (
+            backend.rng(rng)
+            if rng is not None
+            else backend.numpy.random.default_rng(backend.rng(None).integers(2**63))
+        )
         self.epoch = 0
 
     def epoch_indices(self):
         """The host index sequence of the next epoch (advances the epoch counter)."""
         if self.sampler is None:
             count = len(self.X)
-            order = self.generator.permutation(count) if self.shuffle else backend.numpy.arange(count)
+            order = (
+                self.generator.permutation(count) if self.shuffle else backend.numpy.arange(count)
+            )
         else:
             if hasattr(self.sampler, "set_epoch"):
                 self.sampler.set_epoch(self.epoch)
             parts = [_host_indices(item) for item in self.sampler]
-            order = backend.numpy.concatenate(parts) if parts else backend.numpy.zeros(0, dtype="int64")
+            order = (
+                backend.numpy.concatenate(parts) if parts else backend.numpy.zeros(0, dtype="int64")
+            )
             if order.dtype.kind not in "iu":
-                raise TypeError(f"DataLoader: the sampler must yield integer indices, got {order.dtype}")
+                raise TypeError(
+                    f"DataLoader: the sampler must yield integer indices, got {order.dtype}"
+                )
         self.epoch += 1
         return order
 
@@ -72,7 +89,9 @@ class DataLoader:
         order = self.epoch_indices()
         stop = len(order) - len(order) % self.batch_size if self.drop_last else len(order)
         for start in range(0, stop, self.batch_size):
-            index = backend.to_device(order[start:start + self.batch_size], backend.device_of(self.X))
+            index = backend.to_device(
+                order[start : start + self.batch_size], backend.device_of(self.X)
+            )
             yield Tensor.from_array(self.X[index]), Tensor.from_array(self.y[index])
 
     def __len__(self) -> int:

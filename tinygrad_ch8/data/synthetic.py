@@ -25,8 +25,15 @@ def _finish(arrays, dtype, device):
     return tuple(backend.to_device(a, device) for a in converted)
 
 
-def spirals(n_samples: int = 300, n_classes: int = 2, noise: float = 0.05, turns: float = 1.5,
-            rng=None, dtype=None, device: str | None = None) -> tuple:
+def spirals(
+    n_samples: int = 300,
+    n_classes: int = 2,
+    noise: float = 0.05,
+    turns: float = 1.5,
+    rng=None,
+    dtype=None,
+    device: str | None = None,
+) -> tuple:
     """Interleaved 2-D spiral arms, one per class: a classic problem no linear model solves.
 
     Arm c has points r (cos(t + 2πc/C), sin(t + 2πc/C)) with r rising from 0 to 1 along the arm
@@ -43,8 +50,16 @@ def spirals(n_samples: int = 300, n_classes: int = 2, noise: float = 0.05, turns
     return _finish((points, labels.astype("int64")), dtype, device)
 
 
-def gaussian_blobs(n_samples: int = 300, n_classes: int = 3, n_features: int = 2, spread: float = 1.0,
-                   center_box: float = 5.0, rng=None, dtype=None, device: str | None = None) -> tuple:
+def gaussian_blobs(
+    n_samples: int = 300,
+    n_classes: int = 3,
+    n_features: int = 2,
+    spread: float = 1.0,
+    center_box: float = 5.0,
+    rng=None,
+    dtype=None,
+    device: str | None = None,
+) -> tuple:
     """Isotropic Gaussian clusters, one per class.
 
     Centres are drawn uniformly from [−center_box, center_box]^n_features and each point is
@@ -58,8 +73,16 @@ def gaussian_blobs(n_samples: int = 300, n_classes: int = 3, n_features: int = 2
     return _finish((points, labels.astype("int64"), centers), dtype, device)
 
 
-def planted_sparse_coding(n_samples: int, n_features: int, n_atoms: int, sparsity: int, noise: float = 0.01,
-                          rng=None, dtype=None, device: str | None = None) -> tuple:
+def planted_sparse_coding(
+    n_samples: int,
+    n_features: int,
+    n_atoms: int,
+    sparsity: int,
+    noise: float = 0.01,
+    rng=None,
+    dtype=None,
+    device: str | None = None,
+) -> tuple:
     """Data made from a known dictionary and known sparse codes (the book's §8.7.2 problem).
 
     X = H W + noise, with rows as examples: W (n_atoms, n_features) has unit-norm rows (the
@@ -70,7 +93,9 @@ def planted_sparse_coding(n_samples: int, n_features: int, n_atoms: int, sparsit
     Returns ``(X, W_true, H_true)``.
     """
     if not 1 <= sparsity <= n_atoms:
-        raise ValueError(f"planted_sparse_coding: sparsity must lie in [1, {n_atoms}], got {sparsity}")
+        raise ValueError(
+            f"planted_sparse_coding: sparsity must lie in [1, {n_atoms}], got {sparsity}"
+        )
     generator = backend.rng(rng)
     numpy = backend.numpy
     atoms = generator.standard_normal((n_atoms, n_features))
@@ -83,8 +108,9 @@ def planted_sparse_coding(n_samples: int, n_features: int, n_atoms: int, sparsit
     return _finish((X, atoms, codes), dtype, device)
 
 
-def ill_conditioned_quadratic(n: int, condition: float, rng=None, dtype=None,
-                              device: str | None = None) -> tuple:
+def ill_conditioned_quadratic(
+    n: int, condition: float, rng=None, dtype=None, device: str | None = None
+) -> tuple:
     """A and b of the quadratic f(x) = ½ xᵀAx − bᵀx with cond(A) = ``condition``.
 
     A = Q diag(λ) Qᵀ with Q a random orthogonal matrix and eigenvalues λ spaced
@@ -93,7 +119,9 @@ def ill_conditioned_quadratic(n: int, condition: float, rng=None, dtype=None,
     (§8.2.1): the larger it is, the more steepest descent zig-zags. Returns ``(A, b)``.
     """
     if n < 1 or condition < 1:
-        raise ValueError(f"ill_conditioned_quadratic: need n ≥ 1 and condition ≥ 1, got {n} and {condition}")
+        raise ValueError(
+            f"ill_conditioned_quadratic: need n ≥ 1 and condition ≥ 1, got {n} and {condition}"
+        )
     generator = backend.rng(rng)
     numpy = backend.numpy
     q, r = numpy.linalg.qr(generator.standard_normal((n, n)))
@@ -121,4 +149,6 @@ def beale(x):
     Flat plateaus and steep ridges; takes a Tensor or array like ``rosenbrock``.
     """
     x0, x1 = x[0], x[1]
-    return (1.5 - x0 + x0 * x1) ** 2 + (2.25 - x0 + x0 * x1**2) ** 2 + (2.625 - x0 + x0 * x1**3) ** 2
+    return (
+        (1.5 - x0 + x0 * x1) ** 2 + (2.25 - x0 + x0 * x1**2) ** 2 + (2.625 - x0 + x0 * x1**3) ** 2
+    )

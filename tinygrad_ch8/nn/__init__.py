@@ -1,7 +1,7 @@
 """nn: modules, layers and initializers for building networks on the engine.
 
-    from tinygrad_ch8 import nn
-    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
+from tinygrad_ch8 import nn
+model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
 """
 
 from . import init
@@ -11,6 +11,18 @@ from .mlp import mlp
 from .module import HookHandle, IncompatibleKeys, Module, Parameter
 
 __all__ = [
-    "Module", "Parameter", "HookHandle", "IncompatibleKeys", "Linear", "ReLU", "Sigmoid", "Tanh",
-    "Sequential", "BatchNorm1d", "Residual", "AuxiliaryHeads", "mlp", "init",
+    "Module",
+    "Parameter",
+    "HookHandle",
+    "IncompatibleKeys",
+    "Linear",
+    "ReLU",
+    "Sigmoid",
+    "Tanh",
+    "Sequential",
+    "BatchNorm1d",
+    "Residual",
+    "AuxiliaryHeads",
+    "mlp",
+    "init",
 ]

@@ -44,8 +44,13 @@ class AuxiliaryHeads(Module):
         model.eval(); logits = model(x)     # the auxiliary head is not computed
     """
 
-    def __init__(self, stages: Sequence[Module], head: Module,
-                 auxiliary: Sequence[tuple[int, Module]], weights: float | Sequence[float] = 0.3):
+    def __init__(
+        self,
+        stages: Sequence[Module],
+        head: Module,
+        auxiliary: Sequence[tuple[int, Module]],
+        weights: float | Sequence[float] = 0.3,
+    ):
         super().__init__()
         self.stages = list(stages)
         self.head = head
@@ -53,12 +58,16 @@ class AuxiliaryHeads(Module):
         self.attached_after = [int(index) for index, _ in auxiliary]
         for index in self.attached_after:
             if not 0 <= index < len(self.stages):
-                raise ValueError(f"AuxiliaryHeads: no stage {index} among {len(self.stages)} stages")
+                raise ValueError(
+                    f"AuxiliaryHeads: no stage {index} among {len(self.stages)} stages"
+                )
         count = len(self.auxiliary_heads)
         single_weight = isinstance(weights, (int, float))
         self.weights = [float(weights)] * count if single_weight else [float(w) for w in weights]
         if len(self.weights) != count:
-            raise ValueError(f"AuxiliaryHeads: {count} auxiliary heads but {len(self.weights)} weights")
+            raise ValueError(
+                f"AuxiliaryHeads: {count} auxiliary heads but {len(self.weights)} weights"
+            )
 
     def forward(self, x: Tensor):
         stage_outputs = []
@@ -68,8 +77,10 @@ class AuxiliaryHeads(Module):
         main_output = self.head(x)
         if not self.training:
             return main_output
-        auxiliary_outputs = [head(stage_outputs[index])
-                             for index, head in zip(self.attached_after, self.auxiliary_heads, strict=True)]
+        auxiliary_outputs = [
+            head(stage_outputs[index])
+            for index, head in zip(self.attached_after, self.auxiliary_heads, strict=True)
+        ]
         return main_output, auxiliary_outputs
 
     def loss(self, outputs, target, loss_fn: Callable = cross_entropy) -> Tensor:

@@ -24,7 +24,9 @@ from .module import Module, Parameter
 
 def _fans(shape, name: str) -> tuple[int, int]:
     if len(shape) != 2:
-        raise ValueError(f"init.{name}: expects a dense weight shape (fan_in, fan_out), got {tuple(shape)}")
+        raise ValueError(
+            f"init.{name}: expects a dense weight shape (fan_in, fan_out), got {tuple(shape)}"
+        )
     return int(shape[0]), int(shape[1])
 
 
@@ -142,7 +144,9 @@ def get(initializer: str | Callable) -> Callable:
         return initializer
     if initializer not in INITIALIZERS:
         names = ", ".join(INITIALIZERS)
-        raise ValueError(f"unknown initializer {initializer!r}: expected one of {names} or a callable")
+        raise ValueError(
+            f"unknown initializer {initializer!r}: expected one of {names} or a callable"
+        )
     return INITIALIZERS[initializer]
 
 
@@ -155,12 +159,16 @@ def output_bias_from_frequencies(labels, n_classes: int, dtype=None, pseudo_coun
     (Laplace smoothing); without it a class that never occurs would need b_c = −∞, which is an
     error here.
     """
-    host_labels = backend.to_numpy(labels.data if isinstance(labels, Tensor) else labels).reshape(-1)
+    host_labels = backend.to_numpy(labels.data if isinstance(labels, Tensor) else labels).reshape(
+        -1
+    )
     counts = backend.numpy.bincount(host_labels.astype("int64"), minlength=n_classes)[:n_classes]
     counts = counts + pseudo_count
     if (counts <= 0).any():
         absent = [int(c) for c in backend.numpy.flatnonzero(counts <= 0)]
-        raise ValueError(f"output_bias_from_frequencies: classes {absent} never occur; pass pseudo_count > 0")
+        raise ValueError(
+            f"output_bias_from_frequencies: classes {absent} never occur; pass pseudo_count > 0"
+        )
     return backend.numpy.log(counts / counts.sum()).astype(_dtype(dtype))
 
 
@@ -179,8 +187,9 @@ class LSUVLayerReport(NamedTuple):
     final_std: float
 
 
-def lsuv(model: Module, batch, target_std: float = 1.0, tol: float = 0.1,
-         max_iter: int = 10) -> list[LSUVLayerReport]:
+def lsuv(
+    model: Module, batch, target_std: float = 1.0, tol: float = 0.1, max_iter: int = 10
+) -> list[LSUVLayerReport]:
     """Layer-sequential unit-variance scaling (Mishkin & Matas 2015), the book's §8.4 recipe
     made precise: go through the dense layers in order; for each, run the minibatch through
     the model, measure the standard deviation s of the layer's output and multiply the
@@ -205,13 +214,17 @@ def lsuv(model: Module, batch, target_std: float = 1.0, tol: float = 0.1,
         if not (isinstance(weight, Parameter) and weight.ndim == 2):
             continue
         outputs: list[Tensor] = []
-        handle = layer.register_forward_hook(lambda module, args, output, store=outputs: store.append(output))
+        handle = layer.register_forward_hook(
+            lambda module, args, output, store=outputs: store.append(output)
+        )
         try:
             initial_std = std = _output_std(model, inputs, outputs)
             iterations = 0
             while abs(std - target_std) > tol and iterations < max_iter:
                 if std == 0:
-                    raise ValueError(f"lsuv: layer {name!r} outputs a constant; it cannot be rescaled")
+                    raise ValueError(
+                        f"lsuv: layer {name!r} outputs a constant; it cannot be rescaled"
+                    )
                 with no_grad():
                     weight.data *= target_std / std
                 std = _output_std(model, inputs, outputs)

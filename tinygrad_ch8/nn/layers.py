@@ -32,13 +32,21 @@ class Linear(Module):
         rng: None (the ``tg.manual_seed`` generator), an int seed or a NumPy Generator.
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 init: str | Callable = "glorot_uniform", rng=None):
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        init: str | Callable = "glorot_uniform",
+        rng=None,
+    ):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
         initializer = initializers.get(init)
-        weight = initializer((in_features, out_features), rng=rng, dtype=backend.get_default_dtype())
+        weight = initializer(
+            (in_features, out_features), rng=rng, dtype=backend.get_default_dtype()
+        )
         self.weight = Parameter(weight, device=backend.get_default_device())
         self.bias = Parameter(zeros(out_features).data) if bias else None
 
@@ -125,7 +133,9 @@ class BatchNorm1d(Module):
         affine: whether to learn γ (``gamma``, ones at start) and β (``beta``, zeros).
     """
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True):
+    def __init__(
+        self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True
+    ):
         super().__init__()
         self.num_features = num_features
         self.eps = eps
@@ -145,11 +155,15 @@ class BatchNorm1d(Module):
 
     def forward(self, h: Tensor) -> Tensor:
         if h.ndim != 2 or h.shape[1] != self.num_features:
-            raise ValueError(f"BatchNorm1d: expected input of shape (N, {self.num_features}), got {h.shape}")
+            raise ValueError(
+                f"BatchNorm1d: expected input of shape (N, {self.num_features}), got {h.shape}"
+            )
         if self.training:
             count = h.shape[0]
             if count < 2:
-                raise ValueError("BatchNorm1d: training needs at least 2 rows per batch for a variance")
+                raise ValueError(
+                    "BatchNorm1d: training needs at least 2 rows per batch for a variance"
+                )
             mean = h.mean(axis=0)
             centered = h - mean
             variance = (centered * centered).mean(axis=0)

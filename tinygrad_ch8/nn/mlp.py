@@ -19,8 +19,14 @@ ACTIVATIONS: dict[str, type[Module]] = {"relu": ReLU, "tanh": Tanh, "sigmoid": S
 DEFAULT_INIT = {"relu": "he_uniform", "tanh": "glorot_uniform", "sigmoid": "glorot_uniform"}
 
 
-def hidden_layer(in_features: int, out_features: int, activation: str, batch_norm: bool,
-                 init: str | Callable, rng=None) -> Sequential:
+def hidden_layer(
+    in_features: int,
+    out_features: int,
+    activation: str,
+    batch_norm: bool,
+    init: str | Callable,
+    rng=None,
+) -> Sequential:
     """``Linear → [BatchNorm1d] → activation``; the Linear bias is dropped before batch norm."""
     layers = [Linear(in_features, out_features, bias=not batch_norm, init=init, rng=rng)]
     if batch_norm:
@@ -29,9 +35,16 @@ def hidden_layer(in_features: int, out_features: int, activation: str, batch_nor
     return Sequential(*layers)
 
 
-def mlp(in_features: int, hidden: Sequence[int], out_features: int, activation: str = "relu",
-        batch_norm: bool = False, residual_blocks: int = 0, init: str | Callable | None = None,
-        rng=None) -> Sequential:
+def mlp(
+    in_features: int,
+    hidden: Sequence[int],
+    out_features: int,
+    activation: str = "relu",
+    batch_norm: bool = False,
+    residual_blocks: int = 0,
+    init: str | Callable | None = None,
+    rng=None,
+) -> Sequential:
     """A multilayer perceptron: hidden layers, then residual blocks, then a linear output layer.
 
     Args:
@@ -46,14 +59,20 @@ def mlp(in_features: int, hidden: Sequence[int], out_features: int, activation: 
         rng: None (the ``tg.manual_seed`` generator), an int seed or a NumPy Generator.
     """
     if activation not in ACTIVATIONS:
-        raise ValueError(f"mlp: activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
+        raise ValueError(
+            f"mlp: activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}"
+        )
     init = DEFAULT_INIT[activation] if init is None else init
     rng = backend.rng(rng)  # one generator for all layers: an int seed would repeat the same draws
     widths = [in_features, *hidden]
-    layers: list[Module] = [hidden_layer(m, n, activation, batch_norm, init, rng)
-                            for m, n in zip(widths[:-1], widths[1:], strict=True)]
+    layers: list[Module] = [
+        hidden_layer(m, n, activation, batch_norm, init, rng)
+        for m, n in zip(widths[:-1], widths[1:], strict=True)
+    ]
     width = widths[-1]
-    layers += [Residual(hidden_layer(width, width, activation, batch_norm, init, rng))
-               for _ in range(residual_blocks)]
+    layers += [
+        Residual(hidden_layer(width, width, activation, batch_norm, init, rng))
+        for _ in range(residual_blocks)
+    ]
     layers.append(Linear(width, out_features, init=init, rng=rng))
     return Sequential(*layers)

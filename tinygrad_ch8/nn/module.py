@@ -37,7 +37,7 @@ class Parameter(Tensor):
         super().__init__(data, requires_grad=True, dtype=dtype, device=device)
 
     def __repr__(self) -> str:
-        return "Parameter" + super().__repr__()[len("Tensor"):]
+        return "Parameter" + super().__repr__()[len("Tensor") :]
 
 
 class IncompatibleKeys(NamedTuple):
@@ -86,9 +86,13 @@ class Module:
     def register_buffer(self, name: str, tensor: Tensor) -> None:
         """Declare saved, untrained state; it is read back as ``self.buffers_by_name[name]``."""
         if "." in name or not name:
-            raise ValueError(f"register_buffer: a name must be non-empty and contain no '.', got {name!r}")
+            raise ValueError(
+                f"register_buffer: a name must be non-empty and contain no '.', got {name!r}"
+            )
         if not isinstance(tensor, Tensor) or tensor.requires_grad:
-            raise TypeError(f"register_buffer: {name!r} must be a Tensor that does not require grad")
+            raise TypeError(
+                f"register_buffer: {name!r} must be a Tensor that does not require grad"
+            )
         self.buffers_by_name[name] = tensor
 
     # ------------------------------------------------------------ the tree
@@ -110,7 +114,9 @@ class Module:
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """This module (named ``prefix``) and every descendant, parents before children."""
-        seen = set()  # a module shared by two parents is visited once; the ids live only during this walk
+        seen = (
+            set()
+        )  # a module shared by two parents is visited once; the ids live only during this walk
         stack = [(prefix, self)]
         while stack:
             name, module = stack.pop()
@@ -118,8 +124,10 @@ class Module:
                 continue
             seen.add(id(module))
             yield name, module
-            children = [(f"{name}.{child_name}" if name else child_name, child)
-                        for child_name, child in module.children()]
+            children = [
+                (f"{name}.{child_name}" if name else child_name, child)
+                for child_name, child in module.children()
+            ]
             stack.extend(reversed(children))
 
     def modules(self) -> list[Module]:
@@ -205,9 +213,13 @@ class Module:
             try:
                 array = backend.as_array(array, dtype=target.dtype, device=target.device)
             except (TypeError, ValueError) as error:
-                raise ValueError(f"load_state_dict: {name!r} is not a numeric array ({error})") from error
+                raise ValueError(
+                    f"load_state_dict: {name!r} is not a numeric array ({error})"
+                ) from error
             if array.shape != target.shape:
-                mismatched.append(f"{name}: checkpoint {tuple(array.shape)}, model {tuple(target.shape)}")
+                mismatched.append(
+                    f"{name}: checkpoint {tuple(array.shape)}, model {tuple(target.shape)}"
+                )
             staged[name] = array
         if mismatched or (strict and (missing or unexpected)):
             problems = []
@@ -217,7 +229,9 @@ class Module:
                 problems.append("unexpected keys: " + ", ".join(unexpected))
             if mismatched:
                 problems.append("shape mismatches: " + ", ".join(mismatched))
-            raise ValueError("load_state_dict: the state dict does not fit the model; " + "; ".join(problems))
+            raise ValueError(
+                "load_state_dict: the state dict does not fit the model; " + "; ".join(problems)
+            )
         with no_grad():
             for name, array in staged.items():
                 targets[name].data[...] = array

@@ -25,8 +25,15 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
 }
 
 __all__ = [
-    "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW",
-    "PolyakAveraging", "lr_scheduler", "OPTIMIZERS",
+    "Optimizer",
+    "SGD",
+    "Adagrad",
+    "RMSprop",
+    "Adam",
+    "AdamW",
+    "PolyakAveraging",
+    "lr_scheduler",
+    "OPTIMIZERS",
 ]
 
 # ---------------------------------------------------------------- second-order methods (8.6)
@@ -41,6 +48,18 @@ from .minimize import OptimizeResult, minimize  # noqa: E402
 from .newton import Newton  # noqa: E402
 from .newton_cg import NewtonCG  # noqa: E402
 
-OPTIMIZERS.update({"lbfgs": LBFGS, "bfgs": BFGS, "cg": NonlinearCG, "newton": Newton, "newton-cg": NewtonCG})
-__all__ += ["curvature", "line_search", "LBFGS", "BFGS", "NonlinearCG", "conjugate_gradient", "Newton",
-            "NewtonCG", "minimize", "OptimizeResult"]
+OPTIMIZERS.update(
+    {"lbfgs": LBFGS, "bfgs": BFGS, "cg": NonlinearCG, "newton": Newton, "newton-cg": NewtonCG}
+)
+__all__ += [
+    "curvature",
+    "line_search",
+    "LBFGS",
+    "BFGS",
+    "NonlinearCG",
+    "conjugate_gradient",
+    "Newton",
+    "NewtonCG",
+    "minimize",
+    "OptimizeResult",
+]

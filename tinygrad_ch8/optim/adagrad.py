@@ -14,11 +14,19 @@ from ..tensor import Tensor
 from .optimizer import Optimizer, check_nonnegative
 
 
-def adagrad_update(param, grad, state: dict, *, lr: float, eps: float, weight_decay: float,
-                   initial_accumulator_value: float) -> tuple:
+def adagrad_update(
+    param,
+    grad,
+    state: dict,
+    *,
+    lr: float,
+    eps: float,
+    weight_decay: float,
+    initial_accumulator_value: float,
+) -> tuple:
     """One AdaGrad step on arrays; returns ``(new_param, new_state)``.
 
-        g ← g + λθ;   r ← r + g ⊙ g;   θ ← θ − ε g / (√r + δ)      (δ = eps)
+    g ← g + λθ;   r ← r + g ⊙ g;   θ ← θ − ε g / (√r + δ)      (δ = eps)
     """
     xp = backend.array_module(param)
     if weight_decay != 0.0:
@@ -62,10 +70,20 @@ class Adagrad(Optimizer):
         opt.step()
     """
 
-    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 0.01, eps: float = 1e-10,
-                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0):
-        defaults = {"lr": lr, "eps": eps, "weight_decay": weight_decay,
-                    "initial_accumulator_value": initial_accumulator_value}
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[dict],
+        lr: float = 0.01,
+        eps: float = 1e-10,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+    ):
+        defaults = {
+            "lr": lr,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+        }
         super().__init__(params, defaults)
 
     def check_hyperparameters(self, group: dict) -> None:

@@ -15,14 +15,23 @@ from ..tensor import Tensor
 from .optimizer import Optimizer, check_beta, check_nonnegative
 
 
-def adam_update(param, grad, state: dict, *, lr: float, betas: tuple[float, float], eps: float,
-                weight_decay: float, amsgrad: bool) -> tuple:
+def adam_update(
+    param,
+    grad,
+    state: dict,
+    *,
+    lr: float,
+    betas: tuple[float, float],
+    eps: float,
+    weight_decay: float,
+    amsgrad: bool,
+) -> tuple:
     """One Adam step on arrays; returns ``(new_param, new_state)``.
 
-        t ← t + 1;   g ← g + λθ
-        s ← ρ1 s + (1 − ρ1) g;   r ← ρ2 r + (1 − ρ2) g ⊙ g
-        r_max ← max(r_max, r) with amsgrad (used in place of r below)
-        θ ← θ − ε / (1 − ρ1^t) · s / (√r / √(1 − ρ2^t) + δ)
+    t ← t + 1;   g ← g + λθ
+    s ← ρ1 s + (1 − ρ1) g;   r ← ρ2 r + (1 − ρ2) g ⊙ g
+    r_max ← max(r_max, r) with amsgrad (used in place of r below)
+    θ ← θ − ε / (1 − ρ1^t) · s / (√r / √(1 − ρ2^t) + δ)
     """
     xp = backend.array_module(param)
     beta1, beta2 = betas
@@ -42,11 +51,28 @@ def adam_update(param, grad, state: dict, *, lr: float, betas: tuple[float, floa
     return param - (lr / bias_correction1) * exp_avg / denominator, new_state
 
 
-def adamw_update(param, grad, state: dict, *, lr: float, betas: tuple[float, float], eps: float,
-                 weight_decay: float, amsgrad: bool) -> tuple:
+def adamw_update(
+    param,
+    grad,
+    state: dict,
+    *,
+    lr: float,
+    betas: tuple[float, float],
+    eps: float,
+    weight_decay: float,
+    amsgrad: bool,
+) -> tuple:
     """One AdamW step: shrink θ ← θ(1 − ελ), then an Adam step without L2 term."""
-    return adam_update(param * (1.0 - lr * weight_decay), grad, state, lr=lr, betas=betas, eps=eps,
-                       weight_decay=0.0, amsgrad=amsgrad)
+    return adam_update(
+        param * (1.0 - lr * weight_decay),
+        grad,
+        state,
+        lr=lr,
+        betas=betas,
+        eps=eps,
+        weight_decay=0.0,
+        amsgrad=amsgrad,
+    )
 
 
 class Adam(Optimizer):
@@ -87,17 +113,30 @@ class Adam(Optimizer):
         opt.step()
     """
 
-    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-3,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
-                 amsgrad: bool = False):
-        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
-                    "amsgrad": amsgrad}
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[dict],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+    ):
+        defaults = {
+            "lr": lr,
+            "betas": tuple(betas),
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": amsgrad,
+        }
         super().__init__(params, defaults)
 
     def check_hyperparameters(self, group: dict) -> None:
         super().check_hyperparameters(group)
         if len(group["betas"]) != 2:
-            raise ValueError(f"invalid betas: {group['betas']} (expected two numbers (beta1, beta2))")
+            raise ValueError(
+                f"invalid betas: {group['betas']} (expected two numbers (beta1, beta2))"
+            )
         check_beta("beta1", group["betas"][0])
         check_beta("beta2", group["betas"][1])
         check_nonnegative("eps", group["eps"])
@@ -130,10 +169,18 @@ class AdamW(Adam):
         opt.step()
     """
 
-    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-3,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 1e-2,
-                 amsgrad: bool = False):
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[dict],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+    ):
+        super().__init__(
+            params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad
+        )
 
     def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
         """One AdamW step for every parameter with a gradient (see ``adamw_update``)."""

@@ -51,12 +51,18 @@ class PolyakAveraging:
 
     def __init__(self, params: Module | Iterable[Tensor], decay: float | None = None):
         if decay is not None and not 0.0 <= decay < 1.0:
-            raise ValueError(f"invalid decay: {decay} (None for the uniform average, or a float in [0, 1))")
-        tensors = params.parameters() + params.buffers() if isinstance(params, Module) else list(params)
+            raise ValueError(
+                f"invalid decay: {decay} (None for the uniform average, or a float in [0, 1))"
+            )
+        tensors = (
+            params.parameters() + params.buffers() if isinstance(params, Module) else list(params)
+        )
         for tensor in tensors:
             if not isinstance(tensor, Tensor):
                 raise TypeError(f"PolyakAveraging averages Tensors, got {type(tensor).__name__}")
-        self.tensors = [tensor for tensor in tensors if backend.is_float(tensor.dtype)]  # not counters
+        self.tensors = [
+            tensor for tensor in tensors if backend.is_float(tensor.dtype)
+        ]  # not counters
         self.decay = decay
         self.num_updates = 0
         self.averages = [tensor.data.copy() for tensor in self.tensors]
@@ -77,7 +83,9 @@ class PolyakAveraging:
     def swapped(self) -> Iterator[PolyakAveraging]:
         """Inside the block the tensors hold θ̂; on leaving it they hold the live θ again, exactly."""
         if self.num_updates == 0:
-            raise RuntimeError("PolyakAveraging has no average yet: call update() after an optimizer step")
+            raise RuntimeError(
+                "PolyakAveraging has no average yet: call update() after an optimizer step"
+            )
         live = [tensor.data.copy() for tensor in self.tensors]
         try:
             for tensor, average in zip(self.tensors, self.averages, strict=True):
@@ -89,14 +97,21 @@ class PolyakAveraging:
 
     def state_dict(self) -> dict:
         """The average by tensor position, the number of updates and the decay; arrays are copies."""
-        return {"decay": self.decay, "num_updates": self.num_updates,
-                "averages": [average.copy() for average in self.averages]}
+        return {
+            "decay": self.decay,
+            "num_updates": self.num_updates,
+            "averages": [average.copy() for average in self.averages],
+        }
 
     def load_state_dict(self, state_dict: dict) -> None:
         if len(state_dict["averages"]) != len(self.tensors):
-            raise ValueError(f"load_state_dict: {len(state_dict['averages'])} saved averages "
-                             f"for {len(self.tensors)} tensors")
+            raise ValueError(
+                f"load_state_dict: {len(state_dict['averages'])} saved averages "
+                f"for {len(self.tensors)} tensors"
+            )
         self.decay = state_dict["decay"]
         self.num_updates = state_dict["num_updates"]
-        self.averages = [backend.to_device(average, tensor.device).copy()
-                         for average, tensor in zip(state_dict["averages"], self.tensors, strict=True)]
+        self.averages = [
+            backend.to_device(average, tensor.device).copy()
+            for average, tensor in zip(state_dict["averages"], self.tensors, strict=True)
+        ]

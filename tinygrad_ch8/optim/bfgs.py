@@ -34,8 +34,11 @@ def bfgs_update(inverse_hessian, step, gradient_change):
     rho = 1.0 / float(gradient_change @ step)
     my = inverse_hessian @ gradient_change
     ymy = float(gradient_change @ my)
-    return (inverse_hessian - rho * (xp.outer(step, my) + xp.outer(my, step))
-            + (rho * rho * ymy + rho) * xp.outer(step, step))
+    return (
+        inverse_hessian
+        - rho * (xp.outer(step, my) + xp.outer(my, step))
+        + (rho * rho * ymy + rho) * xp.outer(step, step)
+    )
 
 
 class BFGS(DescentOptimizer):
@@ -69,11 +72,22 @@ class BFGS(DescentOptimizer):
         opt.step(lambda: rosenbrock(x))
     """
 
-    def __init__(self, params: Iterable[Tensor] | Iterable[dict], max_iter: int = 1,
-                 max_eval: int | None = None, tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9,
-                 line_search_fn: str | None = "strong_wolfe"):
-        defaults = {"max_iter": max_iter, "max_eval": max_eval, "tolerance_grad": tolerance_grad,
-                    "tolerance_change": tolerance_change, "line_search_fn": line_search_fn}
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[dict],
+        max_iter: int = 1,
+        max_eval: int | None = None,
+        tolerance_grad: float = 1e-7,
+        tolerance_change: float = 1e-9,
+        line_search_fn: str | None = "strong_wolfe",
+    ):
+        defaults = {
+            "max_iter": max_iter,
+            "max_eval": max_eval,
+            "tolerance_grad": tolerance_grad,
+            "tolerance_change": tolerance_change,
+            "line_search_fn": line_search_fn,
+        }
         super().__init__(params, defaults)
 
     def direction(self, objective: Objective, gradient, state: dict):
@@ -85,8 +99,12 @@ class BFGS(DescentOptimizer):
                 if "inverse_hessian" not in state:
                     xp = backend.array_module(gradient)
                     scale = curvature / float(gradient_change @ gradient_change)
-                    state["inverse_hessian"] = scale * xp.eye(gradient.shape[0], dtype=gradient.dtype)
-                state["inverse_hessian"] = bfgs_update(state["inverse_hessian"], step, gradient_change)
+                    state["inverse_hessian"] = scale * xp.eye(
+                        gradient.shape[0], dtype=gradient.dtype
+                    )
+                state["inverse_hessian"] = bfgs_update(
+                    state["inverse_hessian"], step, gradient_change
+                )
         if "inverse_hessian" not in state:
             return -gradient
         return -(state["inverse_hessian"] @ gradient)

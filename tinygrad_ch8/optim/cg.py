@@ -47,7 +47,9 @@ class CGResult:
     curvature: float
 
 
-def conjugate_gradient(matvec: Callable, b, max_iter: int | None = None, tol: float = 1e-10) -> CGResult:
+def conjugate_gradient(
+    matvec: Callable, b, max_iter: int | None = None, tol: float = 1e-10
+) -> CGResult:
     """Linear conjugate gradients for Ax = b, A symmetric, given only ``matvec(v) = Av``.
 
     Starting from x = 0, r = b, d = r (Nocedal & Wright, Algorithm 5.2):
@@ -77,7 +79,9 @@ def conjugate_gradient(matvec: Callable, b, max_iter: int | None = None, tol: fl
         direction_curvature = float(direction @ product)
         if direction_curvature <= 0:
             if iterations == 1:
-                return CGResult(b.copy(), iterations, math.sqrt(residual_square), True, direction_curvature)
+                return CGResult(
+                    b.copy(), iterations, math.sqrt(residual_square), True, direction_curvature
+                )
             return CGResult(x, iterations, math.sqrt(residual_square), True, curvature)
         a = residual_square / direction_curvature
         x = x + a * direction
@@ -140,12 +144,25 @@ class NonlinearCG(DescentOptimizer):
 
     wolfe_c2 = 0.1
 
-    def __init__(self, params: Iterable[Tensor] | Iterable[dict], beta: str = "polak_ribiere",
-                 restart_every: int | None = None, max_iter: int = 1, max_eval: int | None = None,
-                 tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9):
-        defaults = {"beta": beta, "restart_every": restart_every, "max_iter": max_iter, "max_eval": max_eval,
-                    "tolerance_grad": tolerance_grad, "tolerance_change": tolerance_change,
-                    "line_search_fn": "strong_wolfe"}
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[dict],
+        beta: str = "polak_ribiere",
+        restart_every: int | None = None,
+        max_iter: int = 1,
+        max_eval: int | None = None,
+        tolerance_grad: float = 1e-7,
+        tolerance_change: float = 1e-9,
+    ):
+        defaults = {
+            "beta": beta,
+            "restart_every": restart_every,
+            "max_iter": max_iter,
+            "max_eval": max_eval,
+            "tolerance_grad": tolerance_grad,
+            "tolerance_change": tolerance_change,
+            "line_search_fn": "strong_wolfe",
+        }
         super().__init__(params, defaults)
 
     def check_hyperparameters(self, group: dict) -> None:
@@ -153,10 +170,13 @@ class NonlinearCG(DescentOptimizer):
         if group["beta"] not in BETAS:
             raise ValueError(f"invalid beta: {group['beta']!r} (expected one of {BETAS})")
         if group["restart_every"] is not None and not group["restart_every"] >= 1:
-            raise ValueError(f"invalid restart_every: {group['restart_every']} (it must be None or >= 1)")
+            raise ValueError(
+                f"invalid restart_every: {group['restart_every']} (it must be None or >= 1)"
+            )
         if group["line_search_fn"] != "strong_wolfe":
-            raise ValueError("NonlinearCG needs the strong Wolfe line search to keep its directions "
-                             "conjugate")
+            raise ValueError(
+                "NonlinearCG needs the strong Wolfe line search to keep its directions conjugate"
+            )
 
     def direction(self, objective: Objective, gradient, state: dict):
         group = self.param_groups[0]

@@ -57,14 +57,18 @@ def lanczos(matvec: Callable, start, steps: int):
         off_diagonal.append(norm)
         q = w / norm
         basis.append(q)
-    tridiagonal = backend.numpy.diag(diagonal)  # small: T goes to the host, the vectors stay on their device
+    tridiagonal = backend.numpy.diag(
+        diagonal
+    )  # small: T goes to the host, the vectors stay on their device
     size = len(diagonal)
     for j in range(size - 1):
         tridiagonal[j, j + 1] = tridiagonal[j + 1, j] = off_diagonal[j]
     return backend.numpy.linalg.eigvalsh(tridiagonal)
 
 
-def hessian_spectrum(closure: Callable[[], Tensor], params: Sequence[Tensor], steps: int = 30, rng=None):
+def hessian_spectrum(
+    closure: Callable[[], Tensor], params: Sequence[Tensor], steps: int = 30, rng=None
+):
     """Ritz values of the Hessian of ``closure()``'s loss at the parameters' current values.
 
     The smallest and largest are accurate estimates of λ_min(H) and λ_max(H); the others
@@ -79,18 +83,22 @@ def _gradient_and_spectrum(closure, params, steps: int, rng, caller: str) -> tup
     objective = Objective(params, closure, caller, hessian=True)
     _, gradient = objective.evaluate()
     start = backend.rng(rng).standard_normal(gradient.shape[0]).astype(gradient.dtype)
-    return gradient, lanczos(objective.hvp, backend.to_device(start, backend.device_of(gradient)), steps)
+    return gradient, lanczos(
+        objective.hvp, backend.to_device(start, backend.device_of(gradient)), steps
+    )
 
 
-def extreme_eigenvalues(closure: Callable[[], Tensor], params: Sequence[Tensor], steps: int = 30,
-                        rng=None) -> tuple[float, float]:
+def extreme_eigenvalues(
+    closure: Callable[[], Tensor], params: Sequence[Tensor], steps: int = 30, rng=None
+) -> tuple[float, float]:
     """(λ_min, λ_max) of the Hessian, by Lanczos (``hessian_spectrum``)."""
     spectrum = hessian_spectrum(closure, params, steps, rng)
     return float(spectrum[0]), float(spectrum[-1])
 
 
-def condition_number(closure: Callable[[], Tensor], params: Sequence[Tensor], steps: int = 30,
-                     rng=None) -> float:
+def condition_number(
+    closure: Callable[[], Tensor], params: Sequence[Tensor], steps: int = 30, rng=None
+) -> float:
     """κ = λ_max / λ_min of the Hessian; infinite when H is not positive definite."""
     smallest, largest = extreme_eigenvalues(closure, params, steps, rng)
     return largest / smallest if smallest > 0 else math.inf
@@ -117,8 +125,14 @@ class CriticalPoint:
     negative_eigenvalues: list
 
 
-def classify_critical_point(closure: Callable[[], Tensor], params: Sequence[Tensor], steps: int = 30,
-                            tol: float = 1e-6, gradient_tol: float = 1e-5, rng=None) -> CriticalPoint:
+def classify_critical_point(
+    closure: Callable[[], Tensor],
+    params: Sequence[Tensor],
+    steps: int = 30,
+    tol: float = 1e-6,
+    gradient_tol: float = 1e-5,
+    rng=None,
+) -> CriticalPoint:
     """Say whether the parameters' current values are a minimum, a maximum or a saddle of the loss.
 
     The signs of the Hessian's eigenvalues decide (section 4.3.1): all > tol, a minimum;
@@ -126,7 +140,9 @@ def classify_critical_point(closure: Callable[[], Tensor], params: Sequence[Tens
     ``steps`` < n only the extreme ones are certain; the extreme ones are all a
     classification needs.
     """
-    gradient, spectrum = _gradient_and_spectrum(closure, params, steps, rng, "classify_critical_point")
+    gradient, spectrum = _gradient_and_spectrum(
+        closure, params, steps, rng, "classify_critical_point"
+    )
     gradient_norm = float(abs(gradient).max())
     smallest, largest = float(spectrum[0]), float(spectrum[-1])
     negative = [float(value) for value in spectrum if value < -tol]
@@ -165,8 +181,9 @@ def cross_entropy_output_hessian(outputs: Tensor, u):
 OUTPUT_HESSIANS = {"mse": mse_output_hessian, "cross_entropy": cross_entropy_output_hessian}
 
 
-def gauss_newton_product(outputs_fn: Callable[[], Tensor], params: Sequence[Tensor], v,
-                         loss: str = "mse"):
+def gauss_newton_product(
+    outputs_fn: Callable[[], Tensor], params: Sequence[Tensor], v, loss: str = "mse"
+):
     """G v = Jᵀ H_out J v, the Gauss–Newton matrix times a flat vector v, from three backward passes.
 
     Args:
@@ -183,16 +200,21 @@ def gauss_newton_product(outputs_fn: Callable[[], Tensor], params: Sequence[Tens
     Gv = Jᵀ(H_out Jv) is one ordinary vector-Jacobian product.
     """
     if loss not in OUTPUT_HESSIANS:
-        raise ValueError(f"gauss_newton_product: unknown loss {loss!r} "
-                         f"(expected one of {tuple(OUTPUT_HESSIANS)})")
+        raise ValueError(
+            f"gauss_newton_product: unknown loss {loss!r} "
+            f"(expected one of {tuple(OUTPUT_HESSIANS)})"
+        )
     params = list(params)
     with enable_grad():
         outputs = outputs_fn()
         dummy = Tensor.from_array(outputs.data * 0).requires_grad_()
         transposed = grad(outputs, params, grad_outputs=dummy, create_graph=True, allow_unused=True)
         pieces = unflatten(v, [param.shape for param in params])
-        terms = [(gradient * Tensor.from_array(piece)).sum()
-                 for gradient, piece in zip(transposed, pieces, strict=True) if gradient is not None]
+        terms = [
+            (gradient * Tensor.from_array(piece)).sum()
+            for gradient, piece in zip(transposed, pieces, strict=True)
+            if gradient is not None
+        ]
         directional = terms[0]
         for term in terms[1:]:
             directional = directional + term

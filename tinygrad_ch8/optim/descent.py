@@ -56,8 +56,10 @@ class DescentOptimizer(Optimizer):
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], defaults: dict):
         super().__init__(params, defaults)
         if len(self.param_groups) != 1:
-            raise ValueError(f"{type(self).__name__} works on one flat vector of parameters: "
-                             "give it a single parameter group")
+            raise ValueError(
+                f"{type(self).__name__} works on one flat vector of parameters: "
+                "give it a single parameter group"
+            )
 
     def check_hyperparameters(self, group: dict) -> None:
         if not (isinstance(group["max_iter"], int) and group["max_iter"] >= 1):
@@ -67,8 +69,10 @@ class DescentOptimizer(Optimizer):
         check_nonnegative("tolerance_grad", group["tolerance_grad"])
         check_nonnegative("tolerance_change", group["tolerance_change"])
         if group["line_search_fn"] not in LINE_SEARCHES:
-            raise ValueError(f"invalid line_search_fn: {group['line_search_fn']!r} "
-                             f"(expected one of {LINE_SEARCHES})")
+            raise ValueError(
+                f"invalid line_search_fn: {group['line_search_fn']!r} "
+                f"(expected one of {LINE_SEARCHES})"
+            )
 
     # ------------------------------------------------------------ what a method defines
     @abc.abstractmethod
@@ -82,8 +86,12 @@ class DescentOptimizer(Optimizer):
     @staticmethod
     def step_from_last_decrease(value: float, gradient, direction, state: dict) -> float:
         """``line_search.step_from_last_decrease`` for the current iteration: an initial_step."""
-        return step_from_last_decrease(value, state.get("previous_loss"), float(gradient @ direction),
-                                       math.sqrt(float(gradient @ gradient)))
+        return step_from_last_decrease(
+            value,
+            state.get("previous_loss"),
+            float(gradient @ direction),
+            math.sqrt(float(gradient @ gradient)),
+        )
 
     def after_step(self, state: dict, alpha: float, value: float, new_value: float) -> None:
         """Learn from the step just taken (Newton-CG adapts its damping here); by default nothing."""
@@ -114,7 +122,9 @@ class DescentOptimizer(Optimizer):
         first_value = Tensor(value, dtype=gradient.dtype, device=backend.device_of(gradient))
         x = objective.x()
         objective.accept(x)
-        max_eval = group["max_eval"] if group["max_eval"] is not None else group["max_iter"] * 5 // 4
+        max_eval = (
+            group["max_eval"] if group["max_eval"] is not None else group["max_iter"] * 5 // 4
+        )
         tolerance_change = group["tolerance_change"]
         state["message"] = f"reached max_iter = {group['max_iter']} iterations"
         for _ in range(group["max_iter"]):
@@ -128,14 +138,22 @@ class DescentOptimizer(Optimizer):
                 state["message"] = f"stopped: the direction does not descend (gᵀd = {slope:.3g})"
                 break
             alpha0 = self.initial_step(value, gradient, d, state)
-            alpha, new_x, new_value, new_gradient = self._line_search(objective, group, x, d, value, slope,
-                                                                      alpha0, tolerance_change)
+            alpha, new_x, new_value, new_gradient = self._line_search(
+                objective, group, x, d, value, slope, alpha0, tolerance_change
+            )
             if alpha == 0.0:
                 set_parameters(objective.params, x)
-                state["message"] = "stopped: the line search found no lower loss along the direction"
+                state["message"] = (
+                    "stopped: the line search found no lower loss along the direction"
+                )
                 break
             objective.accept(new_x)
-            state["previous_grad"], state["previous_loss"], state["d"], state["t"] = gradient, value, d, alpha
+            state["previous_grad"], state["previous_loss"], state["d"], state["t"] = (
+                gradient,
+                value,
+                d,
+                alpha,
+            )
             self.after_step(state, alpha, value, new_value)
             step_size = float(abs(alpha * d).max())
             loss_change = abs(new_value - value)
@@ -152,16 +170,31 @@ class DescentOptimizer(Optimizer):
         state["loss"], state["grad"] = value, gradient
         return first_value
 
-    def _line_search(self, objective: Objective, group: dict, x, d, value: float, slope: float,
-                     alpha0: float, tolerance_change: float) -> tuple:
+    def _line_search(
+        self,
+        objective: Objective,
+        group: dict,
+        x,
+        d,
+        value: float,
+        slope: float,
+        alpha0: float,
+        tolerance_change: float,
+    ) -> tuple:
         """(α, θ + αd, J, g) for the step chosen along d; α = 0 when no step lowered the loss."""
         line = Line(objective, x, d)
         if group["line_search_fn"] is None:
             line(alpha0)
             alpha = alpha0
         elif group["line_search_fn"] == "strong_wolfe":
-            alpha = strong_wolfe(line, value, slope, alpha0, c2=self.wolfe_c2,
-                                 alpha_tolerance=tolerance_change / float(abs(d).max())).alpha
+            alpha = strong_wolfe(
+                line,
+                value,
+                slope,
+                alpha0,
+                c2=self.wolfe_c2,
+                alpha_tolerance=tolerance_change / float(abs(d).max()),
+            ).alpha
         else:
             alpha = backtracking(line, value, slope, alpha0).alpha
         if alpha == 0.0:

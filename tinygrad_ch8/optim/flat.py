@@ -27,7 +27,7 @@ def unflatten(vector, shapes: Sequence[tuple]) -> list:
         size = 1
         for extent in shape:
             size *= extent
-        pieces.append(vector[offset:offset + size].reshape(shape))
+        pieces.append(vector[offset : offset + size].reshape(shape))
         offset += size
     return pieces
 
@@ -39,11 +39,19 @@ def parameters_vector(params: Sequence[Tensor]):
 
 def set_parameters(params: Sequence[Tensor], vector) -> None:
     """Write θ back into the parameters, in place (models keep referring to the same arrays)."""
-    for param, piece in zip(params, unflatten(vector, [param.shape for param in params]), strict=True):
+    for param, piece in zip(
+        params, unflatten(vector, [param.shape for param in params]), strict=True
+    ):
         param.data[...] = piece
 
 
 def gradient_vector(params: Sequence[Tensor], gradients: Sequence[Tensor | None]):
     """g: the gradients joined in the parameters' order; a parameter the loss ignores gets zeros."""
-    return flatten([backend.array_module(param.data).zeros_like(param.data) if gradient is None
-                    else gradient.data for param, gradient in zip(params, gradients, strict=True)])
+    return flatten(
+        [
+            backend.array_module(param.data).zeros_like(param.data)
+            if gradient is None
+            else gradient.data
+            for param, gradient in zip(params, gradients, strict=True)
+        ]
+    )

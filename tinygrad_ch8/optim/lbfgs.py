@@ -82,12 +82,26 @@ class LBFGS(DescentOptimizer):
         opt.step(lambda: F.cross_entropy(model(x), y))
     """
 
-    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1, max_iter: int = 20,
-                 max_eval: int | None = None, tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9,
-                 history_size: int = 10, line_search_fn: str | None = None):
-        defaults = {"lr": lr, "max_iter": max_iter, "max_eval": max_eval, "tolerance_grad": tolerance_grad,
-                    "tolerance_change": tolerance_change, "history_size": history_size,
-                    "line_search_fn": line_search_fn}
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[dict],
+        lr: float = 1,
+        max_iter: int = 20,
+        max_eval: int | None = None,
+        tolerance_grad: float = 1e-7,
+        tolerance_change: float = 1e-9,
+        history_size: int = 10,
+        line_search_fn: str | None = None,
+    ):
+        defaults = {
+            "lr": lr,
+            "max_iter": max_iter,
+            "max_eval": max_eval,
+            "tolerance_grad": tolerance_grad,
+            "tolerance_change": tolerance_change,
+            "history_size": history_size,
+            "line_search_fn": line_search_fn,
+        }
         super().__init__(params, defaults)
 
     def check_hyperparameters(self, group: dict) -> None:
@@ -95,7 +109,9 @@ class LBFGS(DescentOptimizer):
         if not group["lr"] > 0:
             raise ValueError(f"invalid lr: {group['lr']} (it must be > 0)")
         if not (isinstance(group["history_size"], int) and group["history_size"] >= 1):
-            raise ValueError(f"invalid history_size: {group['history_size']} (it must be an int >= 1)")
+            raise ValueError(
+                f"invalid history_size: {group['history_size']} (it must be an int >= 1)"
+            )
 
     def direction(self, objective: Objective, gradient, state: dict):
         pair = self.latest_pair(state, gradient)
@@ -107,12 +123,18 @@ class LBFGS(DescentOptimizer):
             xp = backend.array_module(gradient)
             history_size = self.param_groups[0]["history_size"]
             for name, newest in (("steps", step), ("gradient_changes", gradient_change)):
-                rows = newest[None] if name not in state else xp.concatenate([state[name], newest[None]])
+                rows = (
+                    newest[None]
+                    if name not in state
+                    else xp.concatenate([state[name], newest[None]])
+                )
                 state[name] = rows[-history_size:]
             state["gamma"] = curvature / float(gradient_change @ gradient_change)
         if "steps" not in state:
             return -gradient
-        return two_loop_direction(gradient, state["steps"], state["gradient_changes"], state["gamma"])
+        return two_loop_direction(
+            gradient, state["steps"], state["gradient_changes"], state["gamma"]
+        )
 
     def initial_step(self, value: float, gradient, direction, state: dict) -> float:
         lr = self.param_groups[0]["lr"]

@@ -79,7 +79,9 @@ class LinearDecay(LRScheduler):
         self.tau = tau
         self.final_lrs = list(final_lr) if isinstance(final_lr, Sequence) else [final_lr] * groups
         if len(self.final_lrs) != groups:
-            raise ValueError(f"final_lr has {len(self.final_lrs)} values for {groups} parameter groups")
+            raise ValueError(
+                f"final_lr has {len(self.final_lrs)} values for {groups} parameter groups"
+            )
         if any(not lr >= 0.0 for lr in self.final_lrs):
             raise ValueError(f"invalid final_lr: {final_lr} (it must be >= 0)")
         super().__init__(optimizer)

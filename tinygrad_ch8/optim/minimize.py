@@ -22,8 +22,14 @@ from .lbfgs import LBFGS
 from .newton import Newton
 from .newton_cg import NewtonCG
 
-SECOND_ORDER = {"newton": Newton, "newton-cg": NewtonCG, "cg": NonlinearCG, "bfgs": BFGS,
-                "l-bfgs": LBFGS, "lbfgs": LBFGS}
+SECOND_ORDER = {
+    "newton": Newton,
+    "newton-cg": NewtonCG,
+    "cg": NonlinearCG,
+    "bfgs": BFGS,
+    "l-bfgs": LBFGS,
+    "lbfgs": LBFGS,
+}
 FIRST_ORDER_LR = 1e-3  # the learning rate a first-order method gets when the options name none
 
 
@@ -52,8 +58,14 @@ class OptimizeResult:
     message: str
 
 
-def minimize(fn: Callable[[Tensor], Tensor], x0, method: str = "L-BFGS", tol: float | None = None,
-             max_iter: int | None = None, **options) -> OptimizeResult:
+def minimize(
+    fn: Callable[[Tensor], Tensor],
+    x0,
+    method: str = "L-BFGS",
+    tol: float | None = None,
+    max_iter: int | None = None,
+    **options,
+) -> OptimizeResult:
     """Minimize the scalar ``fn(x)`` over a flat Tensor x, starting from ``x0``.
 
     Args:
@@ -90,8 +102,9 @@ def minimize(fn: Callable[[Tensor], Tensor], x0, method: str = "L-BFGS", tol: fl
     return _minimize_first_order(OPTIMIZERS[name], fn, x, tol, max_iter, options)
 
 
-def _minimize_second_order(optimizer_class, fn, x: Tensor, tol: float, max_iter: int,
-                           options: dict) -> OptimizeResult:
+def _minimize_second_order(
+    optimizer_class, fn, x: Tensor, tol: float, max_iter: int, options: dict
+) -> OptimizeResult:
     if optimizer_class is LBFGS:
         options.setdefault("line_search_fn", "strong_wolfe")
     options.setdefault("tolerance_change", 0.0)
@@ -101,17 +114,36 @@ def _minimize_second_order(optimizer_class, fn, x: Tensor, tol: float, max_iter:
         optimizer.step(lambda: fn(x))
     except FloatingPointError as error:
         state = optimizer.state.get(0, {})
-        return OptimizeResult(x.data.copy(), float("nan"), None, state.get("n_iter", 0), state.get("nfev", 0),
-                              state.get("ngev", 0), state.get("nhvp", 0), False, str(error))
+        return OptimizeResult(
+            x.data.copy(),
+            float("nan"),
+            None,
+            state.get("n_iter", 0),
+            state.get("nfev", 0),
+            state.get("ngev", 0),
+            state.get("nhvp", 0),
+            False,
+            str(error),
+        )
     state = optimizer.state[0]
     gradient = state["grad"]
     success = float(abs(gradient).max()) <= tol
-    return OptimizeResult(x.data.copy(), state["loss"], gradient, state["n_iter"], state["nfev"],
-                          state["ngev"], state["nhvp"], success, state["message"])
+    return OptimizeResult(
+        x.data.copy(),
+        state["loss"],
+        gradient,
+        state["n_iter"],
+        state["nfev"],
+        state["ngev"],
+        state["nhvp"],
+        success,
+        state["message"],
+    )
 
 
-def _minimize_first_order(optimizer_class, fn, x: Tensor, tol: float, max_iter: int,
-                          options: dict) -> OptimizeResult:
+def _minimize_first_order(
+    optimizer_class, fn, x: Tensor, tol: float, max_iter: int, options: dict
+) -> OptimizeResult:
     options.setdefault("lr", FIRST_ORDER_LR)
     optimizer = optimizer_class([x], **options)
     nit = nfev = 0
@@ -123,17 +155,38 @@ def _minimize_first_order(optimizer_class, fn, x: Tensor, tol: float, max_iter: 
         nfev += 1
         value = loss.item()
         gradient = x.grad.data
-        if not (math.isfinite(value) and bool(backend.array_module(gradient).isfinite(gradient).all())):
+        if not (
+            math.isfinite(value) and bool(backend.array_module(gradient).isfinite(gradient).all())
+        ):
             x.data[...] = last_finite
-            return OptimizeResult(x.data.copy(), float("nan"), None, nit, nfev, nfev, 0, False,
-                                  f"stopped: f returned a non-finite value ({value}) or gradient at "
-                                  f"evaluation {nfev}; x is the last point with a finite f")
+            return OptimizeResult(
+                x.data.copy(),
+                float("nan"),
+                None,
+                nit,
+                nfev,
+                nfev,
+                0,
+                False,
+                f"stopped: f returned a non-finite value ({value}) or gradient at "
+                f"evaluation {nfev}; x is the last point with a finite f",
+            )
         if float(abs(gradient).max()) <= tol:
-            return OptimizeResult(x.data.copy(), value, gradient, nit, nfev, nfev, 0, True,
-                                  "converged: ‖g‖∞ ≤ tol")
+            return OptimizeResult(
+                x.data.copy(), value, gradient, nit, nfev, nfev, 0, True, "converged: ‖g‖∞ ≤ tol"
+            )
         if nit == max_iter:
-            return OptimizeResult(x.data.copy(), value, gradient, nit, nfev, nfev, 0, False,
-                                  f"reached max_iter = {max_iter} iterations")
+            return OptimizeResult(
+                x.data.copy(),
+                value,
+                gradient,
+                nit,
+                nfev,
+                nfev,
+                0,
+                False,
+                f"reached max_iter = {max_iter} iterations",
+            )
         last_finite = x.data.copy()
         optimizer.step()
         nit += 1

@@ -29,7 +29,9 @@ from .descent import DescentOptimizer
 from .objective import Objective
 from .optimizer import check_nonnegative
 
-CHOLESKY_SHIFT = 1e-3  # β of Nocedal & Wright's Algorithm 3.3: the first shift tried when H is indefinite
+CHOLESKY_SHIFT = (
+    1e-3  # β of Nocedal & Wright's Algorithm 3.3: the first shift tried when H is indefinite
+)
 
 
 def is_positive_definite(matrix) -> bool:
@@ -108,12 +110,24 @@ class Newton(DescentOptimizer):
 
     hessian = True
 
-    def __init__(self, params: Iterable[Tensor] | Iterable[dict], damping: float = 0.0, max_iter: int = 1,
-                 max_eval: int | None = None, tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9,
-                 line_search_fn: str | None = None):
-        defaults = {"damping": damping, "max_iter": max_iter, "max_eval": max_eval,
-                    "tolerance_grad": tolerance_grad, "tolerance_change": tolerance_change,
-                    "line_search_fn": line_search_fn}
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[dict],
+        damping: float = 0.0,
+        max_iter: int = 1,
+        max_eval: int | None = None,
+        tolerance_grad: float = 1e-7,
+        tolerance_change: float = 1e-9,
+        line_search_fn: str | None = None,
+    ):
+        defaults = {
+            "damping": damping,
+            "max_iter": max_iter,
+            "max_eval": max_eval,
+            "tolerance_grad": tolerance_grad,
+            "tolerance_change": tolerance_change,
+            "line_search_fn": line_search_fn,
+        }
         super().__init__(params, defaults)
 
     def check_hyperparameters(self, group: dict) -> None:
@@ -122,6 +136,8 @@ class Newton(DescentOptimizer):
 
     def direction(self, objective: Objective, gradient, state: dict):
         damping = self.param_groups[0]["damping"]
-        d, state["damping"] = newton_direction(hessian_matrix(objective, gradient), gradient, damping)
+        d, state["damping"] = newton_direction(
+            hessian_matrix(objective, gradient), gradient, damping
+        )
         state["damping_raised"] = state["damping"] > damping
         return d

@@ -87,20 +87,37 @@ class NewtonCG(DescentOptimizer):
 
     hessian = True
 
-    def __init__(self, params: Iterable[Tensor] | Iterable[dict], damping: float = 0.0,
-                 max_cg_iter: int | None = None, cg_tol: float | None = None, max_iter: int = 1,
-                 max_eval: int | None = None, tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9,
-                 line_search_fn: str | None = "strong_wolfe"):
-        defaults = {"damping": damping, "max_cg_iter": max_cg_iter, "cg_tol": cg_tol, "max_iter": max_iter,
-                    "max_eval": max_eval, "tolerance_grad": tolerance_grad,
-                    "tolerance_change": tolerance_change, "line_search_fn": line_search_fn}
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[dict],
+        damping: float = 0.0,
+        max_cg_iter: int | None = None,
+        cg_tol: float | None = None,
+        max_iter: int = 1,
+        max_eval: int | None = None,
+        tolerance_grad: float = 1e-7,
+        tolerance_change: float = 1e-9,
+        line_search_fn: str | None = "strong_wolfe",
+    ):
+        defaults = {
+            "damping": damping,
+            "max_cg_iter": max_cg_iter,
+            "cg_tol": cg_tol,
+            "max_iter": max_iter,
+            "max_eval": max_eval,
+            "tolerance_grad": tolerance_grad,
+            "tolerance_change": tolerance_change,
+            "line_search_fn": line_search_fn,
+        }
         super().__init__(params, defaults)
 
     def check_hyperparameters(self, group: dict) -> None:
         super().check_hyperparameters(group)
         check_nonnegative("damping", group["damping"])
         if group["max_cg_iter"] is not None and not group["max_cg_iter"] >= 1:
-            raise ValueError(f"invalid max_cg_iter: {group['max_cg_iter']} (it must be None or >= 1)")
+            raise ValueError(
+                f"invalid max_cg_iter: {group['max_cg_iter']} (it must be None or >= 1)"
+            )
         if group["cg_tol"] is not None and not 0 < group["cg_tol"] < 1:
             raise ValueError(f"invalid cg_tol: {group['cg_tol']} (it must be None or in (0, 1))")
 
@@ -108,9 +125,12 @@ class NewtonCG(DescentOptimizer):
         group = self.param_groups[0]
         damping = state.setdefault("damping", group["damping"])
         gradient_norm = math.sqrt(float(gradient @ gradient))
-        result = conjugate_gradient(lambda v: objective.hvp(v) + damping * v, -gradient,
-                                    max_iter=group["max_cg_iter"],
-                                    tol=forcing_tolerance(gradient_norm, group["cg_tol"]))
+        result = conjugate_gradient(
+            lambda v: objective.hvp(v) + damping * v,
+            -gradient,
+            max_iter=group["max_cg_iter"],
+            tol=forcing_tolerance(gradient_norm, group["cg_tol"]),
+        )
         state["cg_iterations"] = result.iterations
         state["negative_curvature"] = result.negative_curvature
         # the quadratic model along the direction, q(αp) = α gᵀp + ½ α² pᵀ(H + λI)p, for ρ
@@ -123,5 +143,9 @@ class NewtonCG(DescentOptimizer):
 
     def after_step(self, state: dict, alpha: float, value: float, new_value: float) -> None:
         predicted = alpha * state["model_slope"] + 0.5 * alpha * alpha * state["model_curvature"]
-        if predicted < 0:  # a step past the model's minimum (α > 2 on a CG iterate) predicts nothing useful
-            state["damping"] = levenberg_marquardt(state["damping"], (new_value - value) / predicted)
+        if (
+            predicted < 0
+        ):  # a step past the model's minimum (α > 2 on a CG iterate) predicts nothing useful
+            state["damping"] = levenberg_marquardt(
+                state["damping"], (new_value - value) / predicted
+            )

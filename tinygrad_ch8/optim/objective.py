@@ -41,10 +41,17 @@ class Objective:
         hessian: keep the gradient's graph at each point so that ``hvp`` can differentiate it.
     """
 
-    def __init__(self, params: Sequence[Tensor], closure: Callable[[], Tensor], method: str,
-                 hessian: bool = False):
+    def __init__(
+        self,
+        params: Sequence[Tensor],
+        closure: Callable[[], Tensor],
+        method: str,
+        hessian: bool = False,
+    ):
         if closure is None:
-            raise ValueError(f"{method}.step needs a closure that re-evaluates the loss and returns it")
+            raise ValueError(
+                f"{method}.step needs a closure that re-evaluates the loss and returns it"
+            )
         self.params = list(params)
         self.closure = closure
         self.method = method
@@ -69,12 +76,15 @@ class Objective:
     def evaluate(self) -> tuple[float, object]:
         """J(θ) (a float) and g(θ) (a flat array) at the parameters' current values."""
         for param in self.params:
-            param.grad = None  # so that a closure running backward() is recognised by the filled .grad
+            param.grad = (
+                None  # so that a closure running backward() is recognised by the filled .grad
+            )
         with enable_grad():
             loss = self.closure()
         if not isinstance(loss, Tensor) or loss.size != 1:
-            raise TypeError(f"{self.method}: the closure must return the loss as a scalar Tensor, "
-                            f"got {loss!r}")
+            raise TypeError(
+                f"{self.method}: the closure must return the loss as a scalar Tensor, got {loss!r}"
+            )
         self.nfev += 1
         filled = [param.grad for param in self.params]
         if any(gradient is not None for gradient in filled):
@@ -94,7 +104,9 @@ class Objective:
         self.ngev += 1
         value = loss.item()
         gradient = gradient_vector(self.params, gradients)
-        if not (math.isfinite(value) and bool(backend.array_module(gradient).isfinite(gradient).all())):
+        if not (
+            math.isfinite(value) and bool(backend.array_module(gradient).isfinite(gradient).all())
+        ):
             set_parameters(self.params, self.accepted)
             raise FloatingPointError(
                 f"{self.method}: the closure returned a non-finite loss ({value}) or gradient at evaluation "
@@ -106,16 +118,25 @@ class Objective:
     def hvp(self, v):
         """Hv at the point evaluated last: the gradient of gᵀv, one backward pass through g's graph."""
         if not self.hessian:
-            raise RuntimeError(f"{self.method}: Hessian-vector products need Objective(..., hessian=True)")
+            raise RuntimeError(
+                f"{self.method}: Hessian-vector products need Objective(..., hessian=True)"
+            )
         self.nhvp += 1
         pieces = unflatten(v, [param.shape for param in self.params])
-        pairs = [(gradient, Tensor.from_array(piece))
-                 for gradient, piece in zip(self._gradients, pieces, strict=True)
-                 if gradient is not None and gradient.requires_grad]
+        pairs = [
+            (gradient, Tensor.from_array(piece))
+            for gradient, piece in zip(self._gradients, pieces, strict=True)
+            if gradient is not None and gradient.requires_grad
+        ]
         if not pairs:  # every gradient is constant: J is at most linear and H = 0
             return v * 0
-        products = grad([gradient for gradient, _ in pairs], self.params,
-                        grad_outputs=[piece for _, piece in pairs], retain_graph=True, allow_unused=True)
+        products = grad(
+            [gradient for gradient, _ in pairs],
+            self.params,
+            grad_outputs=[piece for _, piece in pairs],
+            retain_graph=True,
+            allow_unused=True,
+        )
         return gradient_vector(self.params, products)
 
 

@@ -65,7 +65,9 @@ class Optimizer(abc.ABC):
             if not backend.is_float(param.dtype):
                 raise TypeError(f"{name} can only optimize float Tensors, got dtype {param.dtype}")
             if any(param is known for known in self.parameters()):
-                raise ValueError("a parameter appears in more than one place in the parameter groups")
+                raise ValueError(
+                    "a parameter appears in more than one place in the parameter groups"
+                )
         unknown = set(group) - set(self.defaults) - {"params"}
         if unknown:
             raise ValueError(f"{name} has no hyperparameter(s) {sorted(unknown)}")
@@ -106,14 +108,18 @@ class Optimizer(abc.ABC):
             return None
         with enable_grad():
             loss = closure()
-        graph_alive = isinstance(loss, Tensor) and loss.grad_fn is not None and not loss.grad_fn.released
+        graph_alive = (
+            isinstance(loss, Tensor) and loss.grad_fn is not None and not loss.grad_fn.released
+        )
         if graph_alive:
             params = [param for param in self.parameters() if param.requires_grad]
             for param, gradient in zip(params, grad(loss, params, allow_unused=True), strict=True):
                 param.grad = gradient
         return loss
 
-    def update_each_parameter(self, closure: Callable[[], Tensor] | None, update: Callable) -> Tensor | None:
+    def update_each_parameter(
+        self, closure: Callable[[], Tensor] | None, update: Callable
+    ) -> Tensor | None:
         """The first-order step: ``param, state[i] = update(param, grad, state[i], **group)`` in place."""
         loss = self.evaluate_closure(closure)
         with no_grad():
@@ -130,18 +136,24 @@ class Optimizer(abc.ABC):
         """The state by parameter position and the groups' hyperparameters; arrays are copies."""
         positions = iter(range(len(self.parameters())))
         groups = [
-            {**{name: value for name, value in group.items() if name != "params"},
-             "params": [next(positions) for _ in group["params"]]}
+            {
+                **{name: value for name, value in group.items() if name != "params"},
+                "params": [next(positions) for _ in group["params"]],
+            }
             for group in self.param_groups
         ]
-        state = {index: {name: _copy(value) for name, value in entry.items()}
-                 for index, entry in self.state.items()}
+        state = {
+            index: {name: _copy(value) for name, value in entry.items()}
+            for index, entry in self.state.items()
+        }
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Resume from ``state_dict()``: the next steps repeat the saved run's bit for bit."""
         saved_groups = state_dict["param_groups"]
-        if [len(g["params"]) for g in saved_groups] != [len(g["params"]) for g in self.param_groups]:
+        if [len(g["params"]) for g in saved_groups] != [
+            len(g["params"]) for g in self.param_groups
+        ]:
             raise ValueError(
                 "load_state_dict: the saved parameter groups have sizes "
                 f"{[len(g['params']) for g in saved_groups]}, this optimizer's have "
@@ -151,7 +163,9 @@ class Optimizer(abc.ABC):
             group.update({name: value for name, value in saved.items() if name != "params"})
         params = self.parameters()
         self.state = {
-            int(index): {name: _copy(value, like=params[int(index)].data) for name, value in entry.items()}
+            int(index): {
+                name: _copy(value, like=params[int(index)].data) for name, value in entry.items()
+            }
             for index, entry in state_dict["state"].items()
         }
 

@@ -14,14 +14,24 @@ from ..tensor import Tensor
 from .optimizer import Optimizer, check_beta, check_nonnegative
 
 
-def rmsprop_update(param, grad, state: dict, *, lr: float, alpha: float, eps: float, momentum: float,
-                   nesterov: bool, weight_decay: float) -> tuple:
+def rmsprop_update(
+    param,
+    grad,
+    state: dict,
+    *,
+    lr: float,
+    alpha: float,
+    eps: float,
+    momentum: float,
+    nesterov: bool,
+    weight_decay: float,
+) -> tuple:
     """One RMSProp step on arrays; returns ``(new_param, new_state)``.
 
-        g ← g + λθ;   r ← ρr + (1 − ρ) g ⊙ g;   u ← g / (√r + δ)      (ρ = alpha, δ = eps)
-        no momentum:  θ ← θ − ε u
-        momentum μ:   b ← μb + u;  θ ← θ − ε b
-        Nesterov:     b ← μb + u;  θ ← θ − ε (u + μb)
+    g ← g + λθ;   r ← ρr + (1 − ρ) g ⊙ g;   u ← g / (√r + δ)      (ρ = alpha, δ = eps)
+    no momentum:  θ ← θ − ε u
+    momentum μ:   b ← μb + u;  θ ← θ − ε b
+    Nesterov:     b ← μb + u;  θ ← θ − ε (u + μb)
     """
     xp = backend.array_module(param)
     if weight_decay != 0.0:
@@ -86,10 +96,24 @@ class RMSprop(Optimizer):
         opt.step()
     """
 
-    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 0.01, alpha: float = 0.99,
-                 eps: float = 1e-8, momentum: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0):
-        defaults = {"lr": lr, "alpha": alpha, "eps": eps, "momentum": momentum, "nesterov": nesterov,
-                    "weight_decay": weight_decay}
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[dict],
+        lr: float = 0.01,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+    ):
+        defaults = {
+            "lr": lr,
+            "alpha": alpha,
+            "eps": eps,
+            "momentum": momentum,
+            "nesterov": nesterov,
+            "weight_decay": weight_decay,
+        }
         super().__init__(params, defaults)
 
     def check_hyperparameters(self, group: dict) -> None:

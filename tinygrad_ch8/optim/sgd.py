@@ -11,14 +11,23 @@ from ..tensor import Tensor
 from .optimizer import Optimizer, check_nonnegative
 
 
-def sgd_update(param, grad, state: dict, *, lr: float, momentum: float, dampening: float,
-               nesterov: bool, weight_decay: float) -> tuple:
+def sgd_update(
+    param,
+    grad,
+    state: dict,
+    *,
+    lr: float,
+    momentum: float,
+    dampening: float,
+    nesterov: bool,
+    weight_decay: float,
+) -> tuple:
     """One SGD step on arrays, PyTorch's convention; returns ``(new_param, new_state)``.
 
-        g ← g + λθ                                    (weight_decay λ)
-        b ← g on the first step, else b ← μb + (1 − dampening) g
-        d ← g + μb with Nesterov, else d ← b          (d ← g without momentum)
-        θ ← θ − ε d
+    g ← g + λθ                                    (weight_decay λ)
+    b ← g on the first step, else b ← μb + (1 − dampening) g
+    d ← g + μb with Nesterov, else d ← b          (d ← g without momentum)
+    θ ← θ − ε d
     """
     if weight_decay != 0.0:
         grad = grad + weight_decay * param
@@ -75,10 +84,22 @@ class SGD(Optimizer):
         opt.step()
     """
 
-    def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float, momentum: float = 0.0,
-                 nesterov: bool = False, weight_decay: float = 0.0, dampening: float = 0.0):
-        defaults = {"lr": lr, "momentum": momentum, "nesterov": nesterov,
-                    "weight_decay": weight_decay, "dampening": dampening}
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[dict],
+        lr: float,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+        dampening: float = 0.0,
+    ):
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "nesterov": nesterov,
+            "weight_decay": weight_decay,
+            "dampening": dampening,
+        }
         super().__init__(params, defaults)
 
     def check_hyperparameters(self, group: dict) -> None:

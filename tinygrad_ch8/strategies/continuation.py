@@ -47,11 +47,15 @@ class ContinuationResult:
     values: list = field(default_factory=list)
 
 
-def geometric_sigmas(sigma_max: float, sigma_min: float, n_stages: int, final_zero: bool = True) -> list:
+def geometric_sigmas(
+    sigma_max: float, sigma_min: float, n_stages: int, final_zero: bool = True
+) -> list:
     """σ_i = σ_max (σ_min/σ_max)^(i/(n−1)) for i = 0 … n−1, then σ = 0 (J itself) when ``final_zero``."""
     if n_stages < 1 or not 0 < sigma_min <= sigma_max:
-        raise ValueError(f"geometric_sigmas: need n_stages >= 1 and 0 < sigma_min <= sigma_max, "
-                         f"got {n_stages}, {sigma_min}, {sigma_max}")
+        raise ValueError(
+            f"geometric_sigmas: need n_stages >= 1 and 0 < sigma_min <= sigma_max, "
+            f"got {n_stages}, {sigma_min}, {sigma_max}"
+        )
     ratio = sigma_min / sigma_max
     sigmas = [sigma_max * ratio ** (i / max(n_stages - 1, 1)) for i in range(n_stages)]
     return sigmas + [0.0] if final_zero else sigmas
@@ -73,8 +77,15 @@ def blurred_objective(fn: Callable[[Tensor], Tensor], theta: Tensor, sigma: floa
     return fn(points + Tensor.from_array(sigma * noise)).mean()
 
 
-def continuation(fn: Callable[[Tensor], Tensor], x0, sigmas: Sequence[float], n_steps: int = 200,
-                 lr: float = 0.01, n_samples: int = 64, rng=None) -> ContinuationResult:
+def continuation(
+    fn: Callable[[Tensor], Tensor],
+    x0,
+    sigmas: Sequence[float],
+    n_steps: int = 200,
+    lr: float = 0.01,
+    n_samples: int = 64,
+    rng=None,
+) -> ContinuationResult:
     """Minimize the blurred objectives J_σ for each σ in ``sigmas`` in turn, each from the last one's end.
 
     Each stage runs ``n_steps`` of gradient descent θ ← θ − ε ∇Ĵ_σ(θ) on the sampled blur
@@ -106,8 +117,10 @@ def continuation(fn: Callable[[Tensor], Tensor], x0, sigmas: Sequence[float], n_
     result.values.append(_value(fn, theta))
     for sigma in result.sigmas:
         result.stage_starts.append(theta.copy())
-        noise = backend.to_device(generator.standard_normal((n_samples, theta.shape[0])).astype(theta.dtype),
-                                  backend.device_of(theta))
+        noise = backend.to_device(
+            generator.standard_normal((n_samples, theta.shape[0])).astype(theta.dtype),
+            backend.device_of(theta),
+        )
         for _ in range(n_steps):
             with enable_grad():
                 leaf = Tensor.from_array(theta).requires_grad_()

@@ -46,9 +46,15 @@ class CoordinateDescentResult:
     n_sweeps: int = 0
 
 
-def coordinate_descent(fn: Callable[[Tensor], Tensor], x0, blocks: Sequence[Sequence[int]] | None = None,
-                       n_sweeps: int = 100, tol: float = 0.0, newton_steps: int = 1,
-                       armijo: float = 1e-4) -> CoordinateDescentResult:
+def coordinate_descent(
+    fn: Callable[[Tensor], Tensor],
+    x0,
+    blocks: Sequence[Sequence[int]] | None = None,
+    n_sweeps: int = 100,
+    tol: float = 0.0,
+    newton_steps: int = 1,
+    armijo: float = 1e-4,
+) -> CoordinateDescentResult:
     """Minimize ``fn`` by cyclic (block) coordinate descent.
 
     Args:
@@ -69,13 +75,17 @@ def coordinate_descent(fn: Callable[[Tensor], Tensor], x0, blocks: Sequence[Sequ
     """
     x = backend.as_array(x0.data if isinstance(x0, Tensor) else x0)
     if x.ndim != 1:
-        raise ValueError(f"coordinate_descent: x0 must be a vector of coordinates, got shape {x.shape}")
+        raise ValueError(
+            f"coordinate_descent: x0 must be a vector of coordinates, got shape {x.shape}"
+        )
     xp = backend.array_module(x)
     n = x.shape[0]
     blocks = [[i] for i in range(n)] if blocks is None else [list(block) for block in blocks]
     for block in blocks:
         if not block or min(block) < -n or max(block) >= n:
-            raise ValueError(f"coordinate_descent: block {block} must hold indices of the {n} coordinates")
+            raise ValueError(
+                f"coordinate_descent: block {block} must hold indices of the {n} coordinates"
+            )
     value = _evaluate(fn, x)
     values, path = [value], [x.copy()]
     sweeps = 0

@@ -34,8 +34,10 @@ SCHEDULES = ("easy_first", "stochastic", "anti", "uniform")
 def linear_pacing(start_fraction: float, n_stages: int) -> Callable[[int], float]:
     """g(s) = g₀ + (1 − g₀) s / (S − 1): the share of the data in play grows linearly from g₀ to 1."""
     if not 0 < start_fraction <= 1 or n_stages < 1:
-        raise ValueError(f"linear_pacing: need 0 < start_fraction <= 1 and n_stages >= 1, "
-                         f"got {start_fraction} and {n_stages}")
+        raise ValueError(
+            f"linear_pacing: need 0 < start_fraction <= 1 and n_stages >= 1, "
+            f"got {start_fraction} and {n_stages}"
+        )
 
     def pacing(stage: int) -> float:
         progress = min(stage, n_stages - 1) / max(n_stages - 1, 1)
@@ -66,15 +68,26 @@ class CurriculumSampler:
         >>> loader = DataLoader(X, y, batch_size=32, sampler=sampler)
     """
 
-    def __init__(self, difficulty, schedule: str = "easy_first", n_stages: int = 5,
-                 pacing: Callable[[int], float] | None = None, start_fraction: float = 0.25,
-                 mix: float = 0.2, epoch_size: int | None = None, rng=None):
+    def __init__(
+        self,
+        difficulty,
+        schedule: str = "easy_first",
+        n_stages: int = 5,
+        pacing: Callable[[int], float] | None = None,
+        start_fraction: float = 0.25,
+        mix: float = 0.2,
+        epoch_size: int | None = None,
+        rng=None,
+    ):
         if schedule not in SCHEDULES:
-            raise ValueError(f"CurriculumSampler: schedule must be one of {SCHEDULES}, got {schedule!r}")
+            raise ValueError(
+                f"CurriculumSampler: schedule must be one of {SCHEDULES}, got {schedule!r}"
+            )
         if not 0 <= mix <= 1:
             raise ValueError(f"CurriculumSampler: mix must lie in [0, 1], got {mix}")
-        scores = backend.to_numpy(difficulty.data if isinstance(difficulty, Tensor) else
-                                  backend.numpy.asarray(difficulty)).reshape(-1)
+        scores = backend.to_numpy(
+            difficulty.data if isinstance(difficulty, Tensor) else backend.numpy.asarray(difficulty)
+        ).reshape(-1)
         if scores.size == 0:
             raise ValueError("CurriculumSampler: difficulty is empty")
         self.schedule = schedule
@@ -97,8 +110,10 @@ class CurriculumSampler:
             return self.order
         share = self.pacing(stage)
         if not 0 < share <= 1:
-            raise ValueError(f"CurriculumSampler: the pacing gave a share of {share} at stage {stage}; "
-                             "it must lie in (0, 1]")
+            raise ValueError(
+                f"CurriculumSampler: the pacing gave a share of {share} at stage {stage}; "
+                "it must lie in (0, 1]"
+            )
         return self.order[: max(1, math.ceil(share * self.order.size))]
 
     def stage_indices(self, stage: int):
@@ -111,7 +126,9 @@ class CurriculumSampler:
         n_passes = -(-n_pool // pool.size)  # ceiling division
         shuffled_passes = [self.generator.permutation(pool) for _ in range(n_passes)]
         indices[~from_everywhere] = np.concatenate(shuffled_passes)[:n_pool] if n_passes else []
-        indices[from_everywhere] = self.generator.integers(0, self.order.size, int(from_everywhere.sum()))
+        indices[from_everywhere] = self.generator.integers(
+            0, self.order.size, int(from_everywhere.sum())
+        )
         return indices
 
     def set_epoch(self, epoch: int) -> None:

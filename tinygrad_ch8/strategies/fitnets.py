@@ -52,8 +52,13 @@ def hint_loss(teacher_hint: Tensor, regressed_guided: Tensor) -> Tensor:
     return 0.5 * (difference * difference).sum() / difference.shape[0]
 
 
-def distillation_loss(student_logits: Tensor, teacher_logits: Tensor, labels, temperature: float = 4.0,
-                      soft_weight: float = 1.0) -> Tensor:
+def distillation_loss(
+    student_logits: Tensor,
+    teacher_logits: Tensor,
+    labels,
+    temperature: float = 4.0,
+    soft_weight: float = 1.0,
+) -> Tensor:
     """L_KD = H(y, softmax(z_S)) + λ τ² H(softmax(z_T/τ), softmax(z_S/τ)), each averaged over the batch.
 
     Args:
@@ -70,9 +75,18 @@ def distillation_loss(student_logits: Tensor, teacher_logits: Tensor, labels, te
     return cross_entropy(student_logits, labels) + soft_weight * temperature**2 * soft_term
 
 
-def train_hints(teacher: Sequential, student: Sequential, regressor: Module, X, hint_layer: int,
-                guided_layer: int, epochs: int, make_optimizer: Callable[[list], object],
-                batch_size: int = 64, rng=None) -> list:
+def train_hints(
+    teacher: Sequential,
+    student: Sequential,
+    regressor: Module,
+    X,
+    hint_layer: int,
+    guided_layer: int,
+    epochs: int,
+    make_optimizer: Callable[[list], object],
+    batch_size: int = 64,
+    rng=None,
+) -> list:
     """Stage 1: fit ``student.layers[:guided_layer]`` and ``regressor`` to the teacher's hint.
 
     Args:
@@ -96,12 +110,23 @@ def train_hints(teacher: Sequential, student: Sequential, regressor: Module, X, 
         return hint_loss(teacher_hint, regressor(guided(inputs)))
 
     loader = DataLoader(X, hints, batch_size=batch_size, rng=rng)
-    return _fit(loss_of_batch, guided.parameters() + regressor.parameters(), loader, epochs, make_optimizer)
+    return _fit(
+        loss_of_batch, guided.parameters() + regressor.parameters(), loader, epochs, make_optimizer
+    )
 
 
-def train_distillation(teacher: Module, student: Module, X, y, epochs: int,
-                       make_optimizer: Callable[[list], object], temperature: float = 4.0,
-                       soft_weight: float = 1.0, batch_size: int = 64, rng=None) -> list:
+def train_distillation(
+    teacher: Module,
+    student: Module,
+    X,
+    y,
+    epochs: int,
+    make_optimizer: Callable[[list], object],
+    temperature: float = 4.0,
+    soft_weight: float = 1.0,
+    batch_size: int = 64,
+    rng=None,
+) -> list:
     """Stage 2: train every layer of ``student`` on ``distillation_loss`` against the teacher's logits.
 
     Returns:
@@ -113,8 +138,13 @@ def train_distillation(teacher: Module, student: Module, X, y, epochs: int,
     student.train()
 
     def loss_of_batch(inputs: Tensor, rows: Tensor) -> Tensor:
-        return distillation_loss(student(inputs), Tensor.from_array(teacher_logits[rows.data]), y[rows.data],
-                                 temperature, soft_weight)
+        return distillation_loss(
+            student(inputs),
+            Tensor.from_array(teacher_logits[rows.data]),
+            y[rows.data],
+            temperature,
+            soft_weight,
+        )
 
     # the loader's targets are row numbers, so one batch can fetch both its labels and the teacher's logits
     rows = backend.array_module(X).arange(len(X))
@@ -122,10 +152,22 @@ def train_distillation(teacher: Module, student: Module, X, y, epochs: int,
     return _fit(loss_of_batch, student.parameters(), loader, epochs, make_optimizer)
 
 
-def train_fitnet(teacher: Sequential, student: Sequential, regressor: Module, X, y, hint_layer: int,
-                 guided_layer: int, make_optimizer: Callable[[list], object], hint_epochs: int,
-                 distillation_epochs: int, temperature: float = 4.0, soft_weight: float = 1.0,
-                 batch_size: int = 64, rng=None) -> FitNetResult:
+def train_fitnet(
+    teacher: Sequential,
+    student: Sequential,
+    regressor: Module,
+    X,
+    y,
+    hint_layer: int,
+    guided_layer: int,
+    make_optimizer: Callable[[list], object],
+    hint_epochs: int,
+    distillation_epochs: int,
+    temperature: float = 4.0,
+    soft_weight: float = 1.0,
+    batch_size: int = 64,
+    rng=None,
+) -> FitNetResult:
     """Both FitNets stages: ``train_hints`` then ``train_distillation``. The teacher is put in eval mode.
 
     Example:
@@ -137,15 +179,40 @@ def train_fitnet(teacher: Sequential, student: Sequential, regressor: Module, X,
     """
     teacher.eval()
     return FitNetResult(
-        hint_losses=train_hints(teacher, student, regressor, X, hint_layer, guided_layer, hint_epochs,
-                                make_optimizer, batch_size, rng),
-        distillation_losses=train_distillation(teacher, student, X, y, distillation_epochs, make_optimizer,
-                                               temperature, soft_weight, batch_size, rng),
+        hint_losses=train_hints(
+            teacher,
+            student,
+            regressor,
+            X,
+            hint_layer,
+            guided_layer,
+            hint_epochs,
+            make_optimizer,
+            batch_size,
+            rng,
+        ),
+        distillation_losses=train_distillation(
+            teacher,
+            student,
+            X,
+            y,
+            distillation_epochs,
+            make_optimizer,
+            temperature,
+            soft_weight,
+            batch_size,
+            rng,
+        ),
     )
 
 
-def _fit(loss_of_batch: Callable, params: list, loader: DataLoader, epochs: int,
-         make_optimizer: Callable[[list], object]) -> list:
+def _fit(
+    loss_of_batch: Callable,
+    params: list,
+    loader: DataLoader,
+    epochs: int,
+    make_optimizer: Callable[[list], object],
+) -> list:
     """Minibatch training of ``params`` on ``loss_of_batch(inputs, targets)``; the loss of every step."""
     optimizer = make_optimizer(params)
     losses = []

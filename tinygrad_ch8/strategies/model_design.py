@@ -27,7 +27,9 @@ from ..nn.module import Module
 from ..tensor import Tensor
 
 
-def layer_gradient_norms(model: Module, batch: tuple, loss_fn: Callable = cross_entropy) -> dict[str, float]:
+def layer_gradient_norms(
+    model: Module, batch: tuple, loss_fn: Callable = cross_entropy
+) -> dict[str, float]:
     """‖∂J/∂W‖_F, the Frobenius norm of the gradient of each weight matrix, on one batch.
 
     Args:
@@ -45,12 +47,19 @@ def layer_gradient_norms(model: Module, batch: tuple, loss_fn: Callable = cross_
     with enable_grad():
         loss = loss_fn(model(inputs), targets)
         gradients = grad(loss, [param for _, param in weights], allow_unused=True)
-    return {name: 0.0 if g is None else float((g * g).sum().item()) ** 0.5
-            for (name, _), g in zip(weights, gradients, strict=True)}
+    return {
+        name: 0.0 if g is None else float((g * g).sum().item()) ** 0.5
+        for (name, _), g in zip(weights, gradients, strict=True)
+    }
 
 
-def plain_network(in_features: int, width: int, depth: int, out_features: int,
-                  activation: Callable[[], Module] = Sigmoid) -> Sequential:
+def plain_network(
+    in_features: int,
+    width: int,
+    depth: int,
+    out_features: int,
+    activation: Callable[[], Module] = Sigmoid,
+) -> Sequential:
     """``depth`` hidden layers Linear + activation of ``width`` units, then a Linear output layer."""
     sizes = [in_features] + [width] * depth
     layers = []
@@ -59,16 +68,29 @@ def plain_network(in_features: int, width: int, depth: int, out_features: int,
     return Sequential(*layers, Linear(width, out_features))
 
 
-def residual_network(in_features: int, width: int, depth: int, out_features: int,
-                     activation: Callable[[], Module] = Sigmoid) -> Sequential:
+def residual_network(
+    in_features: int,
+    width: int,
+    depth: int,
+    out_features: int,
+    activation: Callable[[], Module] = Sigmoid,
+) -> Sequential:
     """The plain network with every hidden layer after the first wrapped as h + f(h)."""
     blocks = [Residual(Sequential(Linear(width, width), activation())) for _ in range(depth - 1)]
-    return Sequential(Linear(in_features, width), activation(), *blocks, Linear(width, out_features))
+    return Sequential(
+        Linear(in_features, width), activation(), *blocks, Linear(width, out_features)
+    )
 
 
-def auxiliary_network(in_features: int, width: int, depth: int, out_features: int,
-                      attach_after: tuple[int, ...] = (), weight: float = 0.3,
-                      activation: Callable[[], Module] = Sigmoid) -> AuxiliaryHeads:
+def auxiliary_network(
+    in_features: int,
+    width: int,
+    depth: int,
+    out_features: int,
+    attach_after: tuple[int, ...] = (),
+    weight: float = 0.3,
+    activation: Callable[[], Module] = Sigmoid,
+) -> AuxiliaryHeads:
     """The plain network as stages, with a Linear auxiliary head after each hidden layer in ``attach_after``.
 
     ``attach_after`` holds 0-based indices of hidden layers (default: a third and two thirds of
@@ -78,6 +100,8 @@ def auxiliary_network(in_features: int, width: int, depth: int, out_features: in
     """
     attach_after = attach_after or (depth // 3 - 1, 2 * depth // 3 - 1)
     sizes = [in_features] + [width] * depth
-    stages = [Sequential(Linear(m, n), activation()) for m, n in zip(sizes, sizes[1:], strict=False)]
+    stages = [
+        Sequential(Linear(m, n), activation()) for m, n in zip(sizes, sizes[1:], strict=False)
+    ]
     heads = [(index, Linear(width, out_features)) for index in attach_after]
     return AuxiliaryHeads(stages, head=Linear(width, out_features), auxiliary=heads, weights=weight)

@@ -60,9 +60,18 @@ def frozen_features(blocks: Sequence[Module], X) -> object:
     return z.data
 
 
-def pretrain_layer(frozen: Sequence[Module], block: Module, head: Module, X, y, epochs: int,
-                   make_optimizer: Callable[[list], object], batch_size: int = 64, rng=None,
-                   test_data: tuple | None = None) -> History:
+def pretrain_layer(
+    frozen: Sequence[Module],
+    block: Module,
+    head: Module,
+    X,
+    y,
+    epochs: int,
+    make_optimizer: Callable[[list], object],
+    batch_size: int = 64,
+    rng=None,
+    test_data: tuple | None = None,
+) -> History:
     """One greedy stage: train ``block`` and ``head`` on the outputs of the ``frozen`` blocks below.
 
     Args:
@@ -88,10 +97,19 @@ def pretrain_layer(frozen: Sequence[Module], block: Module, head: Module, X, y, 
     return train_classifier(stage_model, optimizer, loader, epochs, test_data=test_data)
 
 
-def greedy_pretrain(blocks: Sequence[Module], X, y, n_classes: int, epochs_per_layer: int,
-                    make_optimizer: Callable[[list], object], fine_tune_epochs: int = 0,
-                    batch_size: int = 64, rng=None, test_data: tuple | None = None,
-                    make_head: Callable[[int, int], Module] | None = None) -> PretrainingResult:
+def greedy_pretrain(
+    blocks: Sequence[Module],
+    X,
+    y,
+    n_classes: int,
+    epochs_per_layer: int,
+    make_optimizer: Callable[[list], object],
+    fine_tune_epochs: int = 0,
+    batch_size: int = 64,
+    rng=None,
+    test_data: tuple | None = None,
+    make_head: Callable[[int, int], Module] | None = None,
+) -> PretrainingResult:
     """Greedy supervised pretraining of ``blocks`` (h_1 … h_L), then optional joint fine-tuning.
 
     Args:
@@ -121,11 +139,27 @@ def greedy_pretrain(blocks: Sequence[Module], X, y, n_classes: int, epochs_per_l
         width = frozen_features(blocks[: k + 1], X[:1]).shape[1]
         head = make_head(width, n_classes)
         result.stage_histories.append(
-            pretrain_layer(blocks[:k], block, head, X, y, epochs_per_layer, make_optimizer, batch_size,
-                           rng, test_data))
+            pretrain_layer(
+                blocks[:k],
+                block,
+                head,
+                X,
+                y,
+                epochs_per_layer,
+                make_optimizer,
+                batch_size,
+                rng,
+                test_data,
+            )
+        )
     result.model = Sequential(*blocks, head)
     if fine_tune_epochs > 0:
         loader = DataLoader(X, y, batch_size=batch_size, rng=rng)
-        result.fine_tune_history = train_classifier(result.model, make_optimizer(result.model.parameters()),
-                                                    loader, fine_tune_epochs, test_data=test_data)
+        result.fine_tune_history = train_classifier(
+            result.model,
+            make_optimizer(result.model.parameters()),
+            loader,
+            fine_tune_epochs,
+            test_data=test_data,
+        )
     return result

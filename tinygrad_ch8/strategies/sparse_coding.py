@@ -48,8 +48,9 @@ class SparseCodingResult:
     objective: list
 
 
-def sparse_coding(X, n_atoms: int, lam: float, n_iter: int = 50, rng=None,
-                  code_sweeps: int = 3) -> SparseCodingResult:
+def sparse_coding(
+    X, n_atoms: int, lam: float, n_iter: int = 50, rng=None, code_sweeps: int = 3
+) -> SparseCodingResult:
     """Learn a dictionary and sparse codes for X by alternating exact block minimizations of J(H, W).
 
     Args:
@@ -78,7 +79,9 @@ def sparse_coding(X, n_atoms: int, lam: float, n_iter: int = 50, rng=None,
     starts = generator.choice(n_samples, size=n_atoms, replace=n_atoms > n_samples)
     # atoms start on random samples (plus a little noise, so repeated or zero samples still give directions)
     W = X[backend.to_device(starts, backend.device_of(X))].copy()
-    W += 1e-3 * backend.to_device(generator.standard_normal(W.shape), backend.device_of(X)).astype(X.dtype)
+    W += 1e-3 * backend.to_device(generator.standard_normal(W.shape), backend.device_of(X)).astype(
+        X.dtype
+    )
     W /= xp.linalg.norm(W, axis=1, keepdims=True)
     H = xp.zeros((n_samples, n_atoms), dtype=X.dtype)
     residual = X.copy()  # X − H W, kept up to date by every update

@@ -14,7 +14,11 @@ from .plots import (
 )
 
 __all__ = [
-    "draw_graph", "render_graph",
-    "plot_curves", "plot_contour_paths", "plot_optimizer_comparison", "plot_histograms",
+    "draw_graph",
+    "render_graph",
+    "plot_curves",
+    "plot_contour_paths",
+    "plot_optimizer_comparison",
+    "plot_histograms",
     "plot_gradient_norms",
 ]

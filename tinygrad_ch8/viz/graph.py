@@ -29,8 +29,18 @@ RENDER_FORMATS = ("svg", "png", "pdf", "dot")
 MAX_SHOWN_ELEMENTS = 6  # larger arrays are summarised by their mean and std in a node label
 MAX_SETTING_CHARACTERS = 32
 
-TENSOR_STYLE = {"shape": "box", "style": "rounded,filled", "fillcolor": "white", "fontname": "Helvetica"}
-OP_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": "lightgray", "fontname": "Helvetica"}
+TENSOR_STYLE = {
+    "shape": "box",
+    "style": "rounded,filled",
+    "fillcolor": "white",
+    "fontname": "Helvetica",
+}
+OP_STYLE = {
+    "shape": "ellipse",
+    "style": "filled",
+    "fillcolor": "lightgray",
+    "fontname": "Helvetica",
+}
 EDGE_STYLE = {"fontname": "Helvetica", "fontsize": "10"}
 PARAMETER_FILL = "lightblue"  # a leaf that requires grad: what training changes
 OUTPUT_FILL = "lightsalmon"
@@ -59,8 +69,9 @@ def _describe_array(array) -> str:
     """A short text for a node label: the values of a small array, mean and std of a large one."""
     host = backend.to_numpy(array)
     if host.size <= MAX_SHOWN_ELEMENTS:
-        return backend.numpy.array2string(host.ravel() if host.ndim > 1 else host, precision=3,
-                                          separator=", ")
+        return backend.numpy.array2string(
+            host.ravel() if host.ndim > 1 else host, precision=3, separator=", "
+        )
     return f"mean {host.mean():.3g}, std {host.std():.3g}"
 
 
@@ -86,7 +97,9 @@ class _GraphBuilder:
     def __init__(self, outputs, show_shapes: bool, show_values: bool, show_grads: bool, names):
         import graphviz
 
-        self.graph = graphviz.Digraph("computation_graph", graph_attr={"rankdir": "TB"}, edge_attr=EDGE_STYLE)
+        self.graph = graphviz.Digraph(
+            "computation_graph", graph_attr={"rankdir": "TB"}, edge_attr=EDGE_STYLE
+        )
         self.outputs = {id(out) for out in outputs}
         self.show_shapes, self.show_values, self.show_grads = show_shapes, show_values, show_grads
         self.names = _named_tensors(names)
@@ -123,8 +136,11 @@ class _GraphBuilder:
 
     def function_node(self, fn) -> str:
         node = self.function_ids[id(fn)] = f"f{len(self.function_ids)}"
-        settings = [f"{key}={_describe_setting(value)}" for key, value in vars(fn).items()
-                    if key not in ENGINE_ATTRIBUTES]
+        settings = [
+            f"{key}={_describe_setting(value)}"
+            for key, value in vars(fn).items()
+            if key not in ENGINE_ATTRIBUTES
+        ]
         lines = [fn.name, *settings]
         if fn.released:
             lines.append("(released by backward)")
@@ -147,14 +163,21 @@ class _GraphBuilder:
                 seen = id(x) in self.tensor_ids
                 input_node = self.tensor_node(x)
                 # the operand's position matters for a - b, a / b, a @ b
-                self.graph.edge(input_node, fn_node, label=str(position) if len(inputs) > 1 else None)
+                self.graph.edge(
+                    input_node, fn_node, label=str(position) if len(inputs) > 1 else None
+                )
                 if not seen:
                     pending.append(x)
         return self.graph
 
 
-def draw_graph(*outputs: Tensor, show_shapes: bool = True, show_values: bool = False,
-               show_grads: bool = False, names=None) -> graphviz.Digraph:
+def draw_graph(
+    *outputs: Tensor,
+    show_shapes: bool = True,
+    show_values: bool = False,
+    show_grads: bool = False,
+    names=None,
+) -> graphviz.Digraph:
     """The computation graph that produced ``outputs``, as a ``graphviz.Digraph``.
 
     Boxes are tensors (blue: leaves that require grad, dashed: constants, double red border:
@@ -196,7 +219,9 @@ def render_graph(graph: graphviz.Digraph, path: str | os.PathLike) -> str:
     stem, extension = os.path.splitext(path)
     file_format = extension.lstrip(".").lower()
     if file_format not in RENDER_FORMATS:
-        raise ValueError(f"render_graph: cannot tell the format of {path!r}: use one of .svg .png .pdf .dot")
+        raise ValueError(
+            f"render_graph: cannot tell the format of {path!r}: use one of .svg .png .pdf .dot"
+        )
     directory = os.path.dirname(path)
     if directory:
         os.makedirs(directory, exist_ok=True)

@@ -128,14 +128,26 @@ def plot_contour_paths(
         numpy.linspace(xlim[0], xlim[1], GRID_POINTS), numpy.linspace(ylim[0], ylim[1], GRID_POINTS)
     )
     heights = _host(f(grid_x, grid_y))
-    contours = ax.contour(grid_x, grid_y, heights, levels=_contour_levels(heights, levels, logscale),
-                          cmap="viridis", linewidths=0.8)
+    contours = ax.contour(
+        grid_x,
+        grid_y,
+        heights,
+        levels=_contour_levels(heights, levels, logscale),
+        cmap="viridis",
+        linewidths=0.8,
+    )
     figure.colorbar(contours, ax=ax, label="J(θ)")
     ax.plot([], [], color="tab:gray", linewidth=0.8, label="level sets of J")
     for name, path in paths.items():
         path = _host(path).reshape(-1, 2)
-        (line,) = ax.plot(path[:, 0], path[:, 1], marker=".", markersize=4, linewidth=1.2,
-                          label=f"{name} ({len(path) - 1} step{'' if len(path) == 2 else 's'})")
+        (line,) = ax.plot(
+            path[:, 0],
+            path[:, 1],
+            marker=".",
+            markersize=4,
+            linewidth=1.2,
+            label=f"{name} ({len(path) - 1} step{'' if len(path) == 2 else 's'})",
+        )
         ax.plot(path[0, 0], path[0, 1], marker="o", color=line.get_color())
         ax.plot(path[-1, 0], path[-1, 1], marker="*", markersize=12, color=line.get_color())
     ax.set_xlim(*xlim)
@@ -178,11 +190,24 @@ def plot_optimizer_comparison(
     figure, axes = _pyplot().subplots(1, panels, figsize=(5.2 * panels, 4.4))
     losses = {name: result["loss"] for name, result in results.items()}
     positive = all((_host(loss) > 0).all() for loss in losses.values())
-    plot_curves(losses, xlabel="step", ylabel="loss J(θ)", title="loss against steps", logy=positive,
-                ax=axes[0])
+    plot_curves(
+        losses,
+        xlabel="step",
+        ylabel="loss J(θ)",
+        title="loss against steps",
+        logy=positive,
+        ax=axes[0],
+    )
     seconds = {name: result["seconds"] for name, result in results.items()}
-    plot_curves(losses, x=seconds, xlabel="wall-clock time (s)", ylabel="loss J(θ)",
-                title="loss against time", logy=positive, ax=axes[1])
+    plot_curves(
+        losses,
+        x=seconds,
+        xlabel="wall-clock time (s)",
+        ylabel="loss J(θ)",
+        title="loss against time",
+        logy=positive,
+        ax=axes[1],
+    )
     if f is not None:
         if paths is None:
             raise ValueError("plot_optimizer_comparison: f was given without paths to draw on it")
@@ -195,7 +220,9 @@ def plot_optimizer_comparison(
     return figure
 
 
-def plot_histograms(values: Mapping[str, Sequence[float]], title: str = "", xlabel: str = "activation"):
+def plot_histograms(
+    values: Mapping[str, Sequence[float]], title: str = "", xlabel: str = "activation"
+):
     """One histogram per layer (activations at initialization, §8.4), with each layer's std.
 
     Too small an initial scale shows as histograms shrinking towards 0 with depth; too large
@@ -208,17 +235,23 @@ def plot_histograms(values: Mapping[str, Sequence[float]], title: str = "", xlab
     names = list(values)
     columns = min(len(names), MAX_HISTOGRAM_COLUMNS)
     rows = -(-len(names) // columns)
-    figure, axes = _pyplot().subplots(rows, columns, figsize=(3.4 * columns, 2.8 * rows),
-                                      sharex=True, squeeze=False)  # one scale: shrinking/growing shows
+    figure, axes = _pyplot().subplots(
+        rows, columns, figsize=(3.4 * columns, 2.8 * rows), sharex=True, squeeze=False
+    )  # one scale: shrinking/growing shows
     for ax, name in zip(axes.flat, names, strict=False):  # a grid may have spare cells
         layer_values = _host(values[name]).ravel()
-        ax.hist(layer_values, bins=50, color="tab:blue", alpha=0.8,
-                label=f"{name}\nstd {layer_values.std():.3g}")
+        ax.hist(
+            layer_values,
+            bins=50,
+            color="tab:blue",
+            alpha=0.8,
+            label=f"{name}\nstd {layer_values.std():.3g}",
+        )
         ax.set_xlabel(xlabel)
         ax.set_ylabel("count (units × examples)")
         ax.set_title(name)
         ax.legend(fontsize="small")
-    for ax in list(axes.flat)[len(names):]:
+    for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
     figure.suptitle(title or f"{xlabel} per layer")
     figure.tight_layout()
