@@ -53,25 +53,35 @@ class LineSearchResult:
 def cubic_minimizer(a: float, fa: float, ga: float, b: float, fb: float, gb: float) -> float | None:
     """The minimizer of the cubic through (a, fa) and (b, fb) with slopes ga and gb.
 
-    With d1 = ga + gb − 3 (fa − fb)/(a − b) and d2 = sign(b − a) √(d1² − ga gb), the
-    minimizer is b − (b − a)(gb + d2 − d1)/(gb − ga + 2 d2) (Nocedal & Wright, Eq. 3.59).
-    Returns None when the cubic has no minimizer (d1² < ga gb) or the formula divides by 0.
+    On s = (t − a)/(b − a) the cubic is c(s) = fa + g s + c₂ s² + c₃ s³ with g = ga (b − a),
+    c₃ = g + gb (b − a) − 2 (fb − fa) and c₂ = 3 (fb − fa) − 2g − gb (b − a). Its minimizer
+    solves c′(s) = 0 with c″(s) > 0: s = (−c₂ + √D)/(3c₃), D = c₂² − 3c₃ g, written as
+    s = −g/(c₂ + √D) when c₂ > 0 so that neither form cancels to 0/0. (Nocedal & Wright's
+    Eq. 3.59 is the same root, but it gives 0/0 on some exact cubics.) Returns None when the
+    cubic has no minimizer (D < 0, or it is a concave quadratic) or a ≠ b does not hold.
     """
     if a == b:
         return None
-    d1 = ga + gb - 3 * (fa - fb) / (a - b)
-    discriminant = d1 * d1 - ga * gb
+    width = b - a
+    g, g_end, rise = ga * width, gb * width, fb - fa
+    c3 = g + g_end - 2 * rise
+    c2 = 3 * rise - 2 * g - g_end
+    discriminant = c2 * c2 - 3 * c3 * g
     if discriminant < 0:
         return None
-    d2 = math.copysign(math.sqrt(discriminant), b - a)
-    denominator = gb - ga + 2 * d2
-    if denominator == 0:
+    root = math.sqrt(discriminant)
+    if c2 > 0:
+        s = -g / (c2 + root)
+    elif c3 != 0:
+        s = (root - c2) / (3 * c3)
+    else:
         return None
-    return b - (b - a) * (gb + d2 - d1) / denominator
+    return a + s * width
 
 
-def _interpolate(a: float, fa: float, ga: float, b: float, fb: float, gb: float,
-                 low: float, high: float) -> float:
+def _interpolate(
+    a: float, fa: float, ga: float, b: float, fb: float, gb: float, low: float, high: float
+) -> float:
     """The cubic's minimizer clipped to [low, high]; the midpoint when the cubic has none."""
     candidate = cubic_minimizer(a, fa, ga, b, fb, gb)
     if candidate is None or not math.isfinite(candidate):
@@ -79,9 +89,17 @@ def _interpolate(a: float, fa: float, ga: float, b: float, fb: float, gb: float,
     return min(max(candidate, low), high)
 
 
-def strong_wolfe(phi: Phi, value0: float, slope0: float, alpha: float = 1.0, c1: float = 1e-4,
-                 c2: float = 0.9, alpha_max: float = 1e10, max_evaluations: int = 25,
-                 alpha_tolerance: float = 1e-9) -> LineSearchResult:
+def strong_wolfe(
+    phi: Phi,
+    value0: float,
+    slope0: float,
+    alpha: float = 1.0,
+    c1: float = 1e-4,
+    c2: float = 0.9,
+    alpha_max: float = 1e10,
+    max_evaluations: int = 25,
+    alpha_tolerance: float = 1e-9,
+) -> LineSearchResult:
     """A step length satisfying the strong Wolfe conditions (Nocedal & Wright, Alg. 3.5 and 3.6).
 
     Args:
@@ -106,26 +124,42 @@ def strong_wolfe(phi: Phi, value0: float, slope0: float, alpha: float = 1.0, c1:
     if not 0 < c1 < c2 < 1:
         raise ValueError(f"strong_wolfe: need 0 < c1 < c2 < 1, got c1={c1}, c2={c2}")
     if slope0 >= 0:
-        raise ValueError(f"strong_wolfe: the direction is not a descent direction (φ'(0) = {slope0} ≥ 0)")
+        raise ValueError(
+            f"strong_wolfe: the direction is not a descent direction (φ'(0) = {slope0} ≥ 0)"
+        )
     previous, previous_value, previous_slope = 0.0, value0, slope0
     alpha = min(alpha, alpha_max)
     evaluations = 0
     while evaluations < max_evaluations:
         value, slope = phi(alpha)
         evaluations += 1
-        if not value <= value0 + c1 * alpha * slope0 or (evaluations > 1 and value >= previous_value):
+        if not value <= value0 + c1 * alpha * slope0 or (
+            evaluations > 1 and value >= previous_value
+        ):
             bracket = (previous, previous_value, previous_slope, alpha, value, slope)
-            return _zoom(phi, value0, slope0, bracket, c1, c2, evaluations, max_evaluations, alpha_tolerance)
+            return _zoom(
+                phi, value0, slope0, bracket, c1, c2, evaluations, max_evaluations, alpha_tolerance
+            )
         if abs(slope) <= -c2 * slope0:
             return LineSearchResult(alpha, value, slope, evaluations, True)
         if slope >= 0:
             bracket = (alpha, value, slope, previous, previous_value, previous_slope)
-            return _zoom(phi, value0, slope0, bracket, c1, c2, evaluations, max_evaluations, alpha_tolerance)
+            return _zoom(
+                phi, value0, slope0, bracket, c1, c2, evaluations, max_evaluations, alpha_tolerance
+            )
         if alpha >= alpha_max:
             return LineSearchResult(alpha, value, slope, evaluations, False)
         step = alpha - previous
-        following = _interpolate(previous, previous_value, previous_slope, alpha, value, slope,
-                                 alpha + 0.01 * step, 10 * alpha)
+        following = _interpolate(
+            previous,
+            previous_value,
+            previous_slope,
+            alpha,
+            value,
+            slope,
+            alpha + 0.01 * step,
+            10 * alpha,
+        )
         previous, previous_value, previous_slope = alpha, value, slope
         alpha = min(following, alpha_max)
     # out of evaluations while φ was still falling: the last point evaluated has sufficient
@@ -133,8 +167,17 @@ def strong_wolfe(phi: Phi, value0: float, slope0: float, alpha: float = 1.0, c1:
     return LineSearchResult(previous, previous_value, previous_slope, evaluations, False)
 
 
-def _zoom(phi: Phi, value0: float, slope0: float, bracket: tuple, c1: float, c2: float,
-          evaluations: int, max_evaluations: int, alpha_tolerance: float) -> LineSearchResult:
+def _zoom(
+    phi: Phi,
+    value0: float,
+    slope0: float,
+    bracket: tuple,
+    c1: float,
+    c2: float,
+    evaluations: int,
+    max_evaluations: int,
+    alpha_tolerance: float,
+) -> LineSearchResult:
     """Algorithm 3.6: shrink [lo, hi] (in either order) around a strong Wolfe step.
 
     Invariants: ``lo`` satisfies sufficient decrease and has the lowest φ of the points
@@ -143,8 +186,16 @@ def _zoom(phi: Phi, value0: float, slope0: float, bracket: tuple, c1: float, c2:
     lo, lo_value, lo_slope, hi, hi_value, hi_slope = bracket
     while evaluations < max_evaluations and abs(hi - lo) > alpha_tolerance:
         margin = 0.1 * abs(hi - lo)
-        alpha = _interpolate(lo, lo_value, lo_slope, hi, hi_value, hi_slope,
-                             min(lo, hi) + margin, max(lo, hi) - margin)
+        alpha = _interpolate(
+            lo,
+            lo_value,
+            lo_slope,
+            hi,
+            hi_value,
+            hi_slope,
+            min(lo, hi) + margin,
+            max(lo, hi) - margin,
+        )
         value, slope = phi(alpha)
         evaluations += 1
         if not value <= value0 + c1 * alpha * slope0 or value >= lo_value:
@@ -158,8 +209,14 @@ def _zoom(phi: Phi, value0: float, slope0: float, bracket: tuple, c1: float, c2:
     return LineSearchResult(lo, lo_value, lo_slope, evaluations, False)
 
 
-def backtracking(phi: Phi, value0: float, slope0: float, alpha: float = 1.0, c1: float = 1e-4,
-                 max_evaluations: int = 25) -> LineSearchResult:
+def backtracking(
+    phi: Phi,
+    value0: float,
+    slope0: float,
+    alpha: float = 1.0,
+    c1: float = 1e-4,
+    max_evaluations: int = 25,
+) -> LineSearchResult:
     """A step from α0 downwards with sufficient decrease φ(α) ≤ φ(0) + c1 α φ'(0) (Armijo's rule).
 
     Each rejected α is replaced by the minimizer of the cubic through (0, φ(0), φ'(0)) and
@@ -169,7 +226,9 @@ def backtracking(phi: Phi, value0: float, slope0: float, alpha: float = 1.0, c1:
     step is shortened to 0.3 α instead of accepted.
     """
     if slope0 >= 0:
-        raise ValueError(f"backtracking: the direction is not a descent direction (φ'(0) = {slope0} ≥ 0)")
+        raise ValueError(
+            f"backtracking: the direction is not a descent direction (φ'(0) = {slope0} ≥ 0)"
+        )
     evaluations = 0
     while evaluations < max_evaluations:
         value, slope = phi(alpha)
@@ -180,8 +239,9 @@ def backtracking(phi: Phi, value0: float, slope0: float, alpha: float = 1.0, c1:
     return LineSearchResult(0.0, value0, slope0, evaluations, False)
 
 
-def step_from_last_decrease(value: float, previous_value: float | None, slope0: float,
-                            gradient_norm: float) -> float:
+def step_from_last_decrease(
+    value: float, previous_value: float | None, slope0: float, gradient_norm: float
+) -> float:
     """A first trial step for methods whose directions are not scaled (CG, early BFGS).
 
     Assume the loss will fall along d by as much as it fell on the last iteration: the
