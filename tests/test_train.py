@@ -91,6 +91,16 @@ def test_other_architectures_and_optimizers_train(capsys, flags):
     assert test_accuracy >= 90.0
 
 
+def test_lbfgs_trains_full_batch_with_a_line_search(capsys):
+    """A line-search method gets the whole training set as its batch and a strong Wolfe search."""
+    parser = cli.build_parser()
+    args = parser.parse_args(["train", "--optimizer", "lbfgs", "--epochs", "3", "--hidden", "64"])
+    optimizer = train.make_optimizer(args, nn.Linear(4, 2).parameters())
+    assert optimizer.param_groups[0]["line_search_fn"] == "strong_wolfe"
+    test_accuracy, _ = run_train(capsys, "--optimizer", "lbfgs", "--epochs", "3", "--hidden", "64")
+    assert test_accuracy >= 95.0
+
+
 @pytest.mark.parametrize(
     "flags, message",
     [

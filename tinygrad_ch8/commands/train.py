@@ -98,7 +98,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--epochs", type=positive_int, default=30, help="passes over the data (default: 30)"
     )
     parser.add_argument(
-        "--batch-size", type=positive_int, default=32, help="minibatch size (default: 32)"
+        "--batch-size",
+        type=positive_int,
+        default=None,
+        help="minibatch size (default: 32; the whole training set for the line-search methods)",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument(
@@ -114,6 +117,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # Methods that hold an n×n matrix for n parameters: fine for a small model, not for the default one.
 DENSE_CURVATURE = {"newton": "the n×n Hessian", "bfgs": "an n×n inverse-Hessian estimate"}
 MAX_DENSE_PARAMETERS = 5000
+# Batch methods (§8.1.3): a line search or a curvature estimate on a 32-sample loss fits that
+# minibatch, not the data (L-BFGS on minibatches of 32 ends near 68% test accuracy, 98% on the full set).
+FULL_BATCH = {"lbfgs", "cg", "newton-cg", "newton", "bfgs"}
+# L-BFGS's default (PyTorch's) takes fixed unit steps, which diverge on noisy minibatch losses.
+CONSTRUCTOR_OPTIONS = {"lbfgs": {"line_search_fn": "strong_wolfe"}}
 
 
 def make_optimizer(args: argparse.Namespace, parameters: list):
@@ -134,7 +142,7 @@ def make_optimizer(args: argparse.Namespace, parameters: list):
         return optimizer_class(
             parameters, lr=lr, momentum=args.momentum, weight_decay=args.weight_decay
         )
-    optimizer = optimizer_class(parameters)
+    optimizer = optimizer_class(parameters, **CONSTRUCTOR_OPTIONS.get(args.optimizer, {}))
     if args.lr is not None:
         if "lr" not in optimizer.defaults:
             sys.exit(
@@ -197,7 +205,8 @@ def fit(args: argparse.Namespace) -> tuple[nn.Module, History]:
     if "lr" in optimizer.defaults:
         final_lrs = [group["lr"] * FINAL_LR_FRACTION for group in optimizer.param_groups]
         schedule = optim.lr_scheduler.LinearDecay(optimizer, tau=args.epochs, final_lr=final_lrs)
-    loader = data.DataLoader(X_train, y_train, batch_size=args.batch_size, rng=args.seed)
+    batch_size = args.batch_size or (len(X_train) if args.optimizer in FULL_BATCH else 32)
+    loader = data.DataLoader(X_train, y_train, batch_size=batch_size, rng=args.seed)
     print(
         f"training {args.hidden or 'no hidden layers'} {args.activation} on {len(y_train)} digits "
         f"({len(y_test)} held out), {args.optimizer}, {args.epochs} epochs, device {device}"
