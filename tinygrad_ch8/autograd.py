@@ -119,7 +119,8 @@ def _run(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=N
             for x, gx, needed in zip(fn.inputs, gxs, fn.needs_input_grad, strict=False):
                 if gx is None or not needed:
                     continue
-                gx = _fit(gx, x)
+                if gx.data.shape != x.data.shape or gx.data.dtype is not x.data.dtype:
+                    gx = _fit(gx, x)
                 if anomaly:
                     check_finite(gx.data, f"the backward of {fn.name}{fn.shapes_of(fn.inputs)}")
                 if wanted is not None and id(x) in wanted:
@@ -271,7 +272,9 @@ def hvp(fn, inputs, v) -> tuple:
     with enable_grad():
         value = fn(*xs)
         gradients = grad(value, xs, create_graph=True, allow_unused=True)
-        directional = _total([(g * u).sum() for g, u in zip(gradients, vs, strict=False) if g is not None])
+        directional = _total(
+            [(g * u).sum() for g, u in zip(gradients, vs, strict=False) if g is not None]
+        )
         if directional is None or not directional.requires_grad:  # f is at most linear in x
             products = [
                 Tensor.from_array(backend.array_module(x.data).zeros_like(x.data)) for x in xs
@@ -279,7 +282,8 @@ def hvp(fn, inputs, v) -> tuple:
         else:
             products = grad(directional, xs, allow_unused=True)
             products = [
-                p if p is not None else Tensor.from_array(x.data * 0) for p, x in zip(products, xs, strict=False)
+                p if p is not None else Tensor.from_array(x.data * 0)
+                for p, x in zip(products, xs, strict=False)
             ]
     return value.detach(), (products[0] if single else tuple(products))
 
@@ -359,7 +363,9 @@ def gradcheck(
 
     def scalar(*tensors):
         outputs = _as_list(fn(*tensors))
-        return _total([(o.astype("float64") * u).sum() for o, u in zip(outputs, projections, strict=False)])
+        return _total(
+            [(o.astype("float64") * u).sum() for o, u in zip(outputs, projections, strict=False)]
+        )
 
     with enable_grad():
         leaves = [Tensor.from_array(x.copy()).requires_grad_() for x in xs]

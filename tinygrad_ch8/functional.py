@@ -28,14 +28,18 @@ def tanh(x: Tensor) -> Tensor:
 
 def logsumexp(x: Tensor, axis: int = -1, keepdims: bool = False) -> Tensor:
     """log Σ_axis exp(x), computed as m + log Σ exp(x − m) with m the (constant) maximum."""
-    m = Tensor.from_array(x.data.max(axis=axis, keepdims=True))  # a constant: no node in the graph
+    m = _constant_max(x, axis)
     result = m + (x - m).exp().sum(axis=axis, keepdims=True).log()
     return result if keepdims else result.reshape(*_drop_axis(x.shape, axis))
 
 
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """log softmax(x) = x − logsumexp(x) along ``axis``."""
-    return x - logsumexp(x, axis=axis, keepdims=True)
+    """log softmax(x) = x − logsumexp(x) = (x − m) − log Σ exp(x − m) along ``axis``.
+
+    The shifted form is logsumexp's own, written out so the shift x − m is computed once.
+    """
+    shifted = x - _constant_max(x, axis)
+    return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
 
 
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
@@ -103,7 +107,9 @@ def concatenate(tensors, axis: int = 0) -> Tensor:
         )
     for t in tensors[1:]:
         if t.ndim != ndim or any(
-            a != b for i, (a, b) in enumerate(zip(t.shape, first.shape, strict=False)) if i != axis % ndim
+            a != b
+            for i, (a, b) in enumerate(zip(t.shape, first.shape, strict=False))
+            if i != axis % ndim
         ):
             raise ValueError(
                 f"concatenate: shapes {first.shape} and {t.shape} must agree except along axis {axis}"
@@ -134,6 +140,11 @@ def where(condition, a, b) -> Tensor:
     condition = condition.data if isinstance(condition, Tensor) else condition
     condition = backend.as_array(condition, dtype=bool, device=like.device, copy=False)
     return ops.Where(condition)(a, b)
+
+
+def _constant_max(x: Tensor, axis: int) -> Tensor:
+    """max(x) along ``axis`` (kept) as a constant: no node in the graph, no derivative of any order."""
+    return Tensor.from_array(x.data.max(axis=axis, keepdims=True))
 
 
 def _drop_axis(shape: tuple, axis: int) -> tuple:

@@ -43,7 +43,7 @@ class Sub(Function):
         return a - b
 
     def backward(self, gy):
-        return gy, -gy
+        return gy, (-gy if self.needs_input_grad[1] else None)
 
 
 class Mul(Function):
@@ -191,7 +191,7 @@ class Sum(Function):
 
     def backward(self, gy):
         x = self.inputs[0]
-        if not self.keepdims:
+        if not self.keepdims and self.axis is not None:  # a 0-d gy broadcasts as it is
             gy = gy.reshape(*_keepdims_shape(x.shape, self.axis))
         return (BroadcastTo(x.shape)(gy),)
 
@@ -344,19 +344,15 @@ class MatMul(Function):
         need_a, need_b = self.needs_input_grad
         a2 = a.reshape(1, a.shape[0]) if a.ndim == 1 else a
         b2 = b.reshape(b.shape[0], 1) if b.ndim == 1 else b
-        batch = backend.numpy.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
-        gy2 = gy.reshape(
-            *batch, a2.shape[-2], b2.shape[-1]
-        )  # gy with the 1-D operands' axes restored
-        ga = gb = None
-        if need_a:
-            ga = MatMul()(gy2, _swap_last_two(b2))
-            if a.ndim == 1:
-                ga = SumTo(a2.shape)(ga).reshape(*a.shape)
-        if need_b:
-            gb = MatMul()(_swap_last_two(a2), gy2)
-            if b.ndim == 1:
-                gb = SumTo(b2.shape)(gb).reshape(*b.shape)
+        if a.ndim == 1 or b.ndim == 1:  # restore in gy the axes that matmul dropped
+            batch = backend.numpy.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+            gy = gy.reshape(*batch, a2.shape[-2], b2.shape[-1])
+        ga = MatMul()(gy, _swap_last_two(b2)) if need_a else None
+        gb = MatMul()(_swap_last_two(a2), gy) if need_b else None
+        if ga is not None and a.ndim == 1:
+            ga = SumTo(a2.shape)(ga).reshape(*a.shape)
+        if gb is not None and b.ndim == 1:
+            gb = SumTo(b2.shape)(gb).reshape(*b.shape)
         return ga, gb
 
 
