@@ -74,9 +74,7 @@ def _fit(gx: Tensor, x: Tensor) -> Tensor:
     """``gx`` summed back to ``x``'s shape (undoing broadcasting) and cast to ``x``'s dtype."""
     if gx.data.shape != x.data.shape:
         gx = ops.SumTo(x.data.shape)(gx)
-    if (
-        gx.data.dtype is not x.data.dtype and gx.data.dtype != x.data.dtype
-    ):  # `is`: the cheap common case
+    if gx.data.dtype != x.data.dtype:
         gx = ops.Cast(x.data.dtype)(gx)
     return gx
 
@@ -92,17 +90,15 @@ def _run(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=N
     wanted = None if inputs is None else {id(x) for x in inputs}
     at_output = {}  # Function -> gradient of its output
     found = {}  # id(input) -> gradient, for grad()
-    for out, g in zip(outputs, grad_outputs, strict=False):
-        if out.grad_fn is not None:
-            _accumulate(at_output, out.grad_fn, g)
-        if wanted is not None and id(out) in wanted:
-            _accumulate(found, id(out), g)
-
-    anomaly = is_anomaly_enabled()
     stored = set()  # ids of the arrays handed to leaves' .grad in this pass
+    anomaly = is_anomaly_enabled()
     with set_grad_enabled(create_graph):
-        for out, g in zip(outputs, grad_outputs, strict=False):
-            if wanted is None and out.grad_fn is None and out.requires_grad:
+        for out, g in zip(outputs, grad_outputs, strict=True):
+            if out.grad_fn is not None:
+                _accumulate(at_output, out.grad_fn, g)
+            if wanted is not None and id(out) in wanted:
+                _accumulate(found, id(out), g)
+            elif wanted is None and out.grad_fn is None and out.requires_grad:
                 _store_leaf_grad(out, g, stored)
         for fn in order:
             gy = at_output.pop(fn, None)
@@ -110,15 +106,14 @@ def _run(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=N
                 continue
             try:
                 gxs = fn.backward(gy)
-            except (
-                FloatingPointError
-            ) as error:  # raised by an op inside this backward (anomaly mode)
+            except FloatingPointError as error:  # an op inside this backward, in anomaly mode
                 raise FloatingPointError(
                     f"anomaly detected: the backward of {fn.name}{fn.shapes_of(fn.inputs)} produced NaN or Inf"
                 ) from error
             for x, gx, needed in zip(fn.inputs, gxs, fn.needs_input_grad, strict=False):
                 if gx is None or not needed:
                     continue
+                # `is not` first: comparing dtypes by value is slow, and they are usually one object
                 if gx.data.shape != x.data.shape or gx.data.dtype is not x.data.dtype:
                     gx = _fit(gx, x)
                 if anomaly:
@@ -164,9 +159,8 @@ def _seed_gradients(outputs, grad_outputs) -> list:
                 raise ValueError(
                     f"backward: the gradient has shape {g.shape} but the output has shape {out.shape}"
                 )
-            if (
-                not g.requires_grad
-            ):  # the pass may hand this very array to a leaf's .grad: keep the caller's apart
+            # the pass may hand this very array to a leaf's .grad: keep the caller's apart
+            if not g.requires_grad:
                 g = Tensor.from_array(g.data.copy())
         seeds.append(g)
     return seeds

@@ -16,9 +16,9 @@ import contextlib
 import weakref
 
 from . import backend
-from .tensor import (
-    Tensor,
-)  # tensor.py defines Tensor before it imports the ops that import this module
+
+# tensor.py defines Tensor before it imports the ops that import this module
+from .tensor import Tensor
 
 _recording = True
 _anomaly_detection = False

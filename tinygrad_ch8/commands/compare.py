@@ -235,9 +235,8 @@ def race(problem: Problem, name: str, steps: int, lr: float | None, device: str)
         return params[0].numpy().copy() if problem.surface is not None else None
 
     result = Race(lr, [gap()], [0.0], [position()])
-    with numpy.errstate(
-        over="ignore", invalid="ignore"
-    ):  # a diverging run is reported, not warned about
+    # a diverging run is reported, not warned about
+    with numpy.errstate(over="ignore", invalid="ignore"):
         for _ in range(steps):
             started = time.perf_counter()
             optimizer.step(closure)

@@ -114,9 +114,8 @@ class Module:
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """This module (named ``prefix``) and every descendant, parents before children."""
-        seen = (
-            set()
-        )  # a module shared by two parents is visited once; the ids live only during this walk
+        # a module shared by two parents is visited once; the ids live only during this walk
+        seen = set()
         stack = [(prefix, self)]
         while stack:
             name, module = stack.pop()

@@ -57,9 +57,8 @@ def lanczos(matvec: Callable, start, steps: int):
         off_diagonal.append(norm)
         q = w / norm
         basis.append(q)
-    tridiagonal = backend.numpy.diag(
-        diagonal
-    )  # small: T goes to the host, the vectors stay on their device
+    # small: T goes to the host, the vectors stay on their device
+    tridiagonal = backend.numpy.diag(diagonal)
     size = len(diagonal)
     for j in range(size - 1):
         tridiagonal[j, j + 1] = tridiagonal[j + 1, j] = off_diagonal[j]

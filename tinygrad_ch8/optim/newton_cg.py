@@ -143,9 +143,8 @@ class NewtonCG(DescentOptimizer):
 
     def after_step(self, state: dict, alpha: float, value: float, new_value: float) -> None:
         predicted = alpha * state["model_slope"] + 0.5 * alpha * alpha * state["model_curvature"]
-        if (
-            predicted < 0
-        ):  # a step past the model's minimum (α > 2 on a CG iterate) predicts nothing useful
+        # a step past the model's minimum (α > 2 on a CG iterate) predicts no decrease: skip it
+        if predicted < 0:
             state["damping"] = levenberg_marquardt(
                 state["damping"], (new_value - value) / predicted
             )

@@ -235,9 +235,10 @@ def plot_histograms(
     names = list(values)
     columns = min(len(names), MAX_HISTOGRAM_COLUMNS)
     rows = -(-len(names) // columns)
+    # one scale: shrinking/growing shows
     figure, axes = _pyplot().subplots(
         rows, columns, figsize=(3.4 * columns, 2.8 * rows), sharex=True, squeeze=False
-    )  # one scale: shrinking/growing shows
+    )
     for ax, name in zip(axes.flat, names, strict=False):  # a grid may have spare cells
         layer_values = _host(values[name]).ravel()
         ax.hist(
