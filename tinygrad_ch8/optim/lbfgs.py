@@ -55,14 +55,17 @@ class LBFGS(DescentOptimizer):
     t = min(1, 1/‖g‖₁) · lr; a pair is added only when yᵀs > 1e-10 (the oldest dropped
     beyond ``history_size``), and the memory carries over from one ``step`` to the next.
 
-    Where it differs from PyTorch: PyTorch also stops when gᵀd > −``tolerance_change``,
-    which stalls every later call once ‖g‖ is small; here only a direction that does not
-    descend (gᵀd ≥ 0) stops. PyTorch skips evaluating the last point of a fixed-step run;
-    this one evaluates it, so it reports the loss there. Otherwise, with
-    ``line_search_fn=None``, the trajectory is PyTorch's step for step (up to round-off).
-    With ``"strong_wolfe"`` the line search is Nocedal & Wright's Algorithms 3.5/3.6
-    (``line_search.py``) where PyTorch ports minFunc's: both return strong Wolfe steps, not
-    always the same ones. ``"backtracking"`` (Armijo) is an extra choice.
+    Where it differs from PyTorch: ``history_size`` defaults to 10 (Nocedal & Wright suggest
+    3 to 20 pairs), PyTorch's to 100, so pass it explicitly when comparing the two (with the
+    defaults the directions part once more than 10 pairs are kept). PyTorch also stops when
+    gᵀd > −``tolerance_change``, which stalls every later call once ‖g‖ is small; here only
+    a direction that does not descend (gᵀd ≥ 0) stops. PyTorch skips evaluating the last
+    point of a fixed-step run; this one evaluates it, so it reports the loss there.
+    Otherwise, with ``line_search_fn=None``, the trajectory is PyTorch's step for step (up to
+    round-off; ``tests/test_pytorch_parity.py`` checks it). With ``"strong_wolfe"`` the line
+    search is Nocedal & Wright's Algorithms 3.5/3.6 (``line_search.py``) where PyTorch ports
+    minFunc's: both return strong Wolfe steps, not always the same ones. ``"backtracking"``
+    (Armijo) is an extra choice.
 
     ``history_size=1`` is memoryless BFGS.
 
