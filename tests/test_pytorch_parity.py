@@ -300,13 +300,18 @@ def test_lbfgs_strong_wolfe_reaches_pytorchs_minimizer(problem, atol, device):
     assert_close(theirs[0], minimizer, rtol=0, atol=atol, what="PyTorch vs x*")
 
 
+OUR_DEFAULTS = {("LBFGS", "history_size"): 10, ("LBFGS", "line_search_fn"): "strong_wolfe"}
+
+
 @pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "LBFGS"])
 def test_hyperparameters_have_pytorchs_names_and_defaults(name):
-    """Every hyperparameter here is one of PyTorch's, with its default, but two.
+    """Every hyperparameter here is one of PyTorch's, with its default, but these.
 
     - RMSprop's ``nesterov`` (the book's Algorithm 8.6) has no counterpart in PyTorch.
     - L-BFGS's ``history_size`` defaults to 10 here (DESIGN.md; Nocedal & Wright suggest
       3 to 20 pairs) and to 100 in PyTorch; given explicitly, the trajectories agree (above).
+    - L-BFGS's ``line_search_fn`` defaults to "strong_wolfe" here (DESIGN.md) and to None in
+      PyTorch, whose fixed unit steps diverge on many losses.
 
     SGD's ``lr`` has no default here (PyTorch's is 1e-3).
     """
@@ -318,7 +323,7 @@ def test_hyperparameters_have_pytorchs_names_and_defaults(name):
         assert argument in theirs, f"{name}: PyTorch has no hyperparameter {argument!r}"
         if parameter.default is inspect.Parameter.empty:
             continue
-        expected = 10 if (name, argument) == ("LBFGS", "history_size") else theirs[argument].default
+        expected = OUR_DEFAULTS.get((name, argument), theirs[argument].default)
         assert parameter.default == expected, f"{name}: the defaults of {argument!r} differ"
 
 

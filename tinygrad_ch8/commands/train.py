@@ -120,8 +120,6 @@ MAX_DENSE_PARAMETERS = 5000
 # Batch methods (§8.1.3): a line search or a curvature estimate on a 32-sample loss fits that
 # minibatch, not the data (L-BFGS on minibatches of 32 ends near 68% test accuracy, 98% on the full set).
 FULL_BATCH = {"lbfgs", "cg", "newton-cg", "newton", "bfgs"}
-# L-BFGS's default (PyTorch's) takes fixed unit steps, which diverge on noisy minibatch losses.
-CONSTRUCTOR_OPTIONS = {"lbfgs": {"line_search_fn": "strong_wolfe"}}
 
 
 def make_optimizer(args: argparse.Namespace, parameters: list):
@@ -142,7 +140,7 @@ def make_optimizer(args: argparse.Namespace, parameters: list):
         return optimizer_class(
             parameters, lr=lr, momentum=args.momentum, weight_decay=args.weight_decay
         )
-    optimizer = optimizer_class(parameters, **CONSTRUCTOR_OPTIONS.get(args.optimizer, {}))
+    optimizer = optimizer_class(parameters)
     if args.lr is not None:
         if "lr" not in optimizer.defaults:
             sys.exit(

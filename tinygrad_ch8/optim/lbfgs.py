@@ -55,7 +55,8 @@ class LBFGS(DescentOptimizer):
     t = min(1, 1/‖g‖₁) · lr; a pair is added only when yᵀs > 1e-10 (the oldest dropped
     beyond ``history_size``), and the memory carries over from one ``step`` to the next.
 
-    Where it differs from PyTorch: ``history_size`` defaults to 10 (Nocedal & Wright suggest
+    Where it differs from PyTorch: ``line_search_fn`` defaults to ``"strong_wolfe"`` (PyTorch's
+    default, None, takes fixed steps of length lr, which diverge on many losses), and ``history_size`` defaults to 10 (Nocedal & Wright suggest
     3 to 20 pairs), PyTorch's to 100, so pass it explicitly when comparing the two (with the
     defaults the directions part once more than 10 pairs are kept). PyTorch also stops when
     gᵀd > −``tolerance_change``, which stalls every later call once ‖g‖ is small; here only
@@ -77,11 +78,11 @@ class LBFGS(DescentOptimizer):
         tolerance_grad: stop when ‖g‖∞ is at most this.
         tolerance_change: stop when the step or the loss changes by less than this.
         history_size: m, the number of (s, y) pairs kept.
-        line_search_fn: None (fixed step lr), ``"strong_wolfe"`` or ``"backtracking"``.
+        line_search_fn: ``"strong_wolfe"`` (default), ``"backtracking"`` or None (fixed step lr).
 
     Example::
 
-        opt = optim.LBFGS(model.parameters(), line_search_fn="strong_wolfe")
+        opt = optim.LBFGS(model.parameters())
         opt.step(lambda: F.cross_entropy(model(x), y))
     """
 
@@ -94,7 +95,7 @@ class LBFGS(DescentOptimizer):
         tolerance_grad: float = 1e-7,
         tolerance_change: float = 1e-9,
         history_size: int = 10,
-        line_search_fn: str | None = None,
+        line_search_fn: str | None = "strong_wolfe",
     ):
         defaults = {
             "lr": lr,

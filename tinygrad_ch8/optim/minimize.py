@@ -105,8 +105,6 @@ def minimize(
 def _minimize_second_order(
     optimizer_class, fn, x: Tensor, tol: float, max_iter: int, options: dict
 ) -> OptimizeResult:
-    if optimizer_class is LBFGS:
-        options.setdefault("line_search_fn", "strong_wolfe")
     options.setdefault("tolerance_change", 0.0)
     options.setdefault("max_eval", 25 * max_iter)
     optimizer = optimizer_class([x], max_iter=max_iter, tolerance_grad=tol, **options)
