@@ -9,7 +9,8 @@ coordinates (blocks) x_B. Each block step here is a Newton step on the block,
 with H_BB the exact block Hessian from double backward (``tg.autograd.hessian`` on f
 restricted to the block). When f is quadratic in x_B (and H_BB is positive definite) the
 full step t = 1 lands on the exact minimizer of the block, so this *is* exact block
-minimization. Otherwise the step length t comes from a backtracking (Armijo) line search,
+minimization. Otherwise the step length t comes from a backtracking (Armijo) line search
+(``optim.line_search.backtracking``),
 along −g_B wherever H_BB is not positive definite, so every accepted step lowers f and f
 never increases.
 
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 
 from .. import backend
 from ..autograd import enable_grad, grad, hessian, no_grad
+from ..optim.line_search import backtracking
 from ..tensor import Tensor
 
 
@@ -119,24 +121,30 @@ def _block_step(fn, x, block, value: float, armijo: float):
     def restricted(z: Tensor) -> Tensor:
         return fn(Tensor.from_array(rest) + z @ Tensor.from_array(selector))
 
+    def value_and_gradient(z):
+        with enable_grad():
+            leaf = Tensor.from_array(z).requires_grad_()
+            restricted_value = restricted(leaf)
+            (g,) = grad(restricted_value, leaf)
+        return float(restricted_value.item()), g.data
+
     z = x[block].copy()
-    with enable_grad():
-        leaf = Tensor.from_array(z).requires_grad_()
-        (g,) = grad(restricted(leaf), leaf)
-    g = g.data
+    _, g = value_and_gradient(z)
     direction = _newton_direction(hessian(restricted, z), g)
     slope = float(g @ direction)
     if slope >= 0:  # a zero gradient: the block is already at a stationary point
         return x, value
-    step = 1.0
-    for _ in range(60):
-        trial = x.copy()
-        trial[block] = z + step * direction
-        trial_value = _evaluate(fn, trial)
-        if trial_value <= value + armijo * step * slope:
-            return trial, trial_value
-        step *= 0.5
-    return x, value
+
+    def phi(t: float) -> tuple[float, float]:
+        trial_value, trial_gradient = value_and_gradient(z + t * direction)
+        return trial_value, float(trial_gradient @ direction)
+
+    search = backtracking(phi, value, slope, alpha=1.0, c1=armijo, max_evaluations=60)
+    if not search.success:
+        return x, value
+    stepped = x.copy()
+    stepped[block] = z + search.alpha * direction
+    return stepped, search.value
 
 
 def _newton_direction(block_hessian, g):
