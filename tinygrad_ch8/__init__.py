@@ -21,12 +21,9 @@ from .backend import (
 from .creation import ones, randn, zeros
 from .function import enable_grad, no_grad
 from .functional import concatenate, stack, where
-from . import viz
-from . import optim
-from . import data, nn
+from . import data, nn, optim, strategies, viz
 from .nn import init
 from .serialization import load, save
-from . import strategies
 
 __version__ = "0.1.0"
 
