@@ -19,7 +19,7 @@ from .backend import (
     set_default_dtype,
 )
 from .creation import ones, randn, zeros
-from .function import enable_grad, no_grad
+from .grad_mode import enable_grad, no_grad
 from .functional import concatenate, stack, where
 from . import data, nn, optim, strategies, viz
 from .nn import init

@@ -17,7 +17,7 @@ import functools
 import operator
 
 from . import backend, ops
-from .function import (
+from .grad_mode import (
     check_finite,
     detect_anomaly,
     enable_grad,

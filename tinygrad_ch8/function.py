@@ -1,4 +1,4 @@
-"""Engine: ``Function``, the node of the computation graph, and the switches that decide what is recorded.
+"""Engine: ``Function``, the node of the computation graph.
 
 Calling a Function on Tensors runs ``forward`` on their backend arrays and, while gradients
 are recorded and some input requires one, links the result to the Function
@@ -12,69 +12,13 @@ would otherwise be a cycle that only the garbage collector could free.
 
 from __future__ import annotations
 
-import contextlib
 import weakref
 
-from . import backend
+from . import backend, grad_mode
+from .grad_mode import check_finite
 
 # tensor.py defines Tensor before it imports the ops that import this module
 from .tensor import Tensor
-
-_recording = True
-_anomaly_detection = False
-
-
-def is_grad_enabled() -> bool:
-    return _recording
-
-
-@contextlib.contextmanager
-def _set_recording(enabled: bool):
-    global _recording
-    previous, _recording = _recording, enabled
-    try:
-        yield
-    finally:
-        _recording = previous
-
-
-def no_grad():
-    """Context manager: ops inside record no graph (optimizer updates, evaluation)."""
-    return _set_recording(False)
-
-
-def enable_grad():
-    """Context manager: ops inside record a graph, even within ``no_grad``."""
-    return _set_recording(True)
-
-
-def set_grad_enabled(enabled: bool):
-    """Context manager: record a graph when ``enabled`` is true."""
-    return _set_recording(enabled)
-
-
-def is_anomaly_enabled() -> bool:
-    return _anomaly_detection
-
-
-@contextlib.contextmanager
-def detect_anomaly():
-    """Context manager: raise at the first op whose forward or backward gives NaN or Inf, naming it."""
-    global _anomaly_detection
-    previous, _anomaly_detection = _anomaly_detection, True
-    try:
-        yield
-    finally:
-        _anomaly_detection = previous
-
-
-def check_finite(array, what: str) -> None:
-    """Raise FloatingPointError when a float ``array`` holds NaN or Inf (anomaly detection)."""
-    if backend.is_float(array.dtype) and not bool(
-        backend.array_module(array).isfinite(array).all()
-    ):
-        raise FloatingPointError(f"anomaly detected: {what} produced NaN or Inf")
-
 
 class Function:
     """One differentiable op. Subclasses define ``forward(*arrays)`` and ``backward(gy)``.
@@ -97,11 +41,11 @@ class Function:
             y = self.forward(*arrays)
         except ValueError as error:  # NumPy's message names neither the op nor both operands
             raise ValueError(f"{self.name}{self.shapes_of(inputs)}: {error}") from error
-        if _anomaly_detection:
+        if grad_mode._anomaly_detection:
             check_finite(y, f"the forward of {self.name}{self.shapes_of(inputs)}")
         output = Tensor.__new__(Tensor)  # Tensor.from_array(y), inlined: this runs for every op
         output.data = y
-        if _recording:
+        if grad_mode._recording:
             for x in inputs:
                 if x.requires_grad:
                     self.inputs = inputs

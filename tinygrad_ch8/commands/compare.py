@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from .. import backend, nn, optim
 from ..data import load_digits, synthetic
-from ..function import no_grad
+from ..grad_mode import no_grad
 from ..functional import cross_entropy
 from ..tensor import Tensor
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from .. import backend
-from ..function import no_grad
+from ..grad_mode import no_grad
 from ..tensor import Tensor
 from .module import Module, Parameter
 

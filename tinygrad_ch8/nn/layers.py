@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from .. import backend
 from ..creation import ones, zeros
-from ..function import no_grad
+from ..grad_mode import no_grad
 from ..tensor import Tensor
 from . import init as initializers
 from .module import Module, Parameter

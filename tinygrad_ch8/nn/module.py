@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import NamedTuple
 
 from .. import backend
-from ..function import no_grad
+from ..grad_mode import no_grad
 from ..tensor import Tensor
 
 

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 
 from .. import backend
 from ..autograd import grad
-from ..function import enable_grad
+from ..grad_mode import enable_grad
 from ..tensor import Tensor
 from .flat import gradient_vector, unflatten
 from .objective import Objective

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from .. import backend
 from ..autograd import grad
-from ..function import enable_grad, no_grad
+from ..grad_mode import enable_grad, no_grad
 from ..tensor import Tensor
 
 

@@ -22,7 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .. import backend
-from ..autograd import enable_grad, grad, no_grad
+from ..autograd import grad
+from ..grad_mode import enable_grad, no_grad
 from ..tensor import Tensor
 
 

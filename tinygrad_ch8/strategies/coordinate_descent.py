@@ -26,7 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .. import backend
-from ..autograd import enable_grad, grad, hessian, no_grad
+from ..autograd import grad, hessian
+from ..grad_mode import enable_grad, no_grad
 from ..optim.line_search import backtracking
 from ..tensor import Tensor
 

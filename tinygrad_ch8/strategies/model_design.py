@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..autograd import enable_grad, grad
+from ..autograd import grad
+from ..grad_mode import enable_grad
 from ..functional import cross_entropy
 from ..nn.auxiliary import AuxiliaryHeads
 from ..nn.layers import Linear, Residual, Sequential, Sigmoid

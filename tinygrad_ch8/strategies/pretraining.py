@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..data.loader import DataLoader
-from ..function import no_grad
+from ..grad_mode import no_grad
 from ..nn.layers import Linear, Sequential
 from ..nn.module import Module
 from ..tensor import Tensor

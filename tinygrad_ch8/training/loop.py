@@ -1,24 +1,36 @@
-"""nn: the minibatch training loop shared by the ``train`` command, the examples and the strategies.
+"""Training: the one minibatch training loop, shared by the ``train`` command, the examples and the strategies.
 
 One epoch: for every minibatch, the optimizer's ``step(closure)`` evaluates the loss, takes
 its gradient and updates the parameters (§8.1.3's minibatch SGD, or any optimizer of
 ``tinygrad_ch8.optim``); the closure form lets line-search and second-order optimizers
 re-evaluate the loss as often as they need. After each epoch the model is evaluated on the
 held-out data in eval mode (batch norm then uses its running averages).
+
+The loop stops at the first loss that is NaN or Inf by raising ``Diverged`` (the parameters
+then hold the update that produced it; the caller keeps the last good checkpoint).
+``on_step_end`` and ``on_epoch_end`` are where a caller hooks in (a training monitor, a
+schedule, a checkpoint, a request to stop).
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from tqdm.auto import tqdm
+from ..functional import cross_entropy
+from ..grad_mode import no_grad
+from ..nn.module import Module
+from ..tensor import Tensor
 
-from .function import no_grad
-from .functional import cross_entropy
-from .nn.module import Module
-from .tensor import Tensor
+
+class Diverged(FloatingPointError):
+    """The loss became NaN or Inf: raised by ``train_classifier`` at the step where it happened."""
+
+    def __init__(self, epoch: int, step: int, loss: float):
+        self.epoch, self.step, self.loss = epoch, step, loss
+        super().__init__(f"diverged at epoch {epoch + 1}, step {step + 1} (loss {loss})")
 
 
 @dataclass
@@ -79,6 +91,35 @@ def loss_closure(
     return closure
 
 
+def _progress_bar(epochs: range, shown: bool):
+    """A tqdm bar over the epochs when ``shown`` (tqdm is imported only then)."""
+    if not shown:
+        return _NoBar(epochs)
+    try:
+        from tqdm.auto import tqdm
+    except ImportError as error:
+        raise ImportError(
+            "the progress bar needs tqdm: pip install tqdm (it comes with tinygrad-ch8)"
+        ) from error
+    return tqdm(epochs, desc="epoch", unit="epoch", leave=False)
+
+
+class _NoBar:
+    """What the loop uses instead of a bar when none is shown: the epochs, and nothing printed."""
+
+    def __init__(self, epochs: range):
+        self.epochs = epochs
+
+    def __iter__(self):
+        return iter(self.epochs)
+
+    def set_postfix(self, postfix: dict) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def train_classifier(
     model: Module,
     optimizer,
@@ -88,6 +129,9 @@ def train_classifier(
     loss_fn: Callable = cross_entropy,
     progress: bool = False,
     on_epoch_end: Callable | None = None,
+    on_step_end: Callable | None = None,
+    start_epoch: int = 0,
+    history: History | None = None,
 ) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_loader`` and return its ``History``.
 
@@ -98,24 +142,37 @@ def train_classifier(
         epochs: the number of passes.
         test_data: ``(X, y)`` arrays for the test accuracy after each epoch (None: skip it).
         loss_fn: ``loss_fn(outputs, targets)``; for auxiliary heads pass ``model.loss``.
-        progress: show a tqdm bar with the epoch, loss and accuracies.
-        on_epoch_end: called as ``on_epoch_end(epoch, history)`` after each epoch (schedules, logging).
+        progress: show a tqdm bar with the epoch, loss and accuracies (needs tqdm).
+        on_epoch_end: called as ``on_epoch_end(epoch, history)`` after each epoch (schedules,
+            checkpoints, logging).
+        on_step_end: called as ``on_step_end(step, loss)`` after each optimizer step, ``step``
+            counting from 0 over the whole run (a training monitor, a request to stop).
+        start_epoch: the first epoch's index, when a run resumes (epochs ``start_epoch`` to
+            ``epochs - 1`` run).
+        history: the ``History`` to append to, when a run resumes (None: a new one).
+
+    Raises:
+        Diverged: at the first step whose loss is NaN or Inf.
     """
-    history = History()
-    start_time = time.perf_counter()
-    bar = tqdm(range(epochs), desc="epoch", unit="epoch", disable=not progress, leave=False)
+    history = History() if history is None else history
+    start_time = time.perf_counter() - (history.seconds[-1] if history.seconds else 0.0)
+    bar = _progress_bar(range(start_epoch, epochs), progress)
     for epoch in bar:
         model.train()
         total_loss, correct, seen = 0.0, 0, 0
-        for inputs, targets in train_loader:
+        for step_in_epoch, (inputs, targets) in enumerate(train_loader):
             batch_outputs: list = []
             loss = optimizer.step(loss_closure(model, loss_fn, inputs, targets, batch_outputs))
             step_loss = loss.item()
+            if not math.isfinite(step_loss):
+                raise Diverged(epoch, step_in_epoch, step_loss)
             predictions = main_output(batch_outputs[-1]).data.argmax(axis=1)
             correct += int((predictions == targets.data).sum())
             seen += len(targets)
             total_loss += step_loss * len(targets)
             history.step_loss.append(step_loss)
+            if on_step_end is not None:
+                on_step_end(len(history.step_loss) - 1, step_loss)
         history.epoch_loss.append(total_loss / max(seen, 1))
         history.train_accuracy.append(correct / max(seen, 1))
         if test_data is not None:
