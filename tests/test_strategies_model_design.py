@@ -19,7 +19,7 @@ def test_gradient_norms_match_a_hand_written_backward_pass(device):
     model = plain_network(5, 4, 1, 3)  # Linear, Sigmoid, Linear
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((8, 5)), rng.integers(0, 3, 8)
-    norms = layer_gradient_norms(model, (tg.Tensor(X), tg.Tensor(y)))
+    norms = layer_gradient_norms(model, (tg.Tensor(X, device=device), tg.Tensor(y, device=device)))
     W1, b1 = model.layers[0].weight.numpy(), model.layers[0].bias.numpy()
     W2, b2 = model.layers[2].weight.numpy(), model.layers[2].bias.numpy()
     h = 1 / (1 + np.exp(-(X @ W1 + b1)))

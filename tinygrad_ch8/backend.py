@@ -3,7 +3,10 @@
 This is the only module that imports numpy or cupy. Every other module asks it for the
 array module (``xp``) of its operands, so one piece of code runs on both devices.
 
-Devices are named ``"cpu"`` and ``"cuda"``. Random numbers always come from a NumPy
+Devices are named ``"cpu"`` and ``"cuda"``. The "cuda" device is reached only through the two
+module names ``cupy`` and ``cupyx`` below (``None`` without CuPy): a module with CuPy's interface
+put there serves as the device (the tests put a strict NumPy-backed stand-in there on machines
+without a GPU). Random numbers always come from a NumPy
 ``Generator`` on the host and are moved to the device afterwards, so a seed gives the same
 numbers on both devices.
 """
@@ -203,6 +206,19 @@ def scatter_add(target, index, values) -> None:
         numpy.add.at(target, index, values)
     else:
         cupyx.scatter_add(target, index, values)
+
+
+def cholesky(matrix):
+    """The lower Cholesky factor L of a symmetric ``matrix`` (LLᵀ = matrix).
+
+    Raises ``numpy.linalg.LinAlgError`` when the matrix is not positive definite, on both devices:
+    by default CuPy returns an unspecified matrix instead, so its check is switched on here (it
+    reads cuSOLVER's status back to the host).
+    """
+    if array_module(matrix) is numpy:
+        return numpy.linalg.cholesky(matrix)
+    with cupyx.errstate(linalg="raise"):
+        return cupy.linalg.cholesky(matrix)
 
 
 def has_repeats_possible(index) -> bool:

@@ -30,9 +30,7 @@ def save(state_dict: Mapping, path: str | os.PathLike) -> None:
     for name, value in state_dict.items():
         if not isinstance(name, str):
             raise TypeError(f"save: keys must be strings, got {name!r}")
-        array = backend.to_numpy(
-            value.data if isinstance(value, Tensor) else backend.numpy.asarray(value)
-        )
+        array = backend.to_numpy(value.data if isinstance(value, Tensor) else value)
         if array.dtype.kind not in "biuf":
             raise TypeError(
                 f"save: {name!r} holds a {array.dtype} value; only numeric arrays can be saved"
