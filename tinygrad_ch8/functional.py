@@ -75,7 +75,8 @@ def cross_entropy(logits: Tensor, target) -> Tensor:
             f"cross_entropy: target must be {n} integer class indices (shape ({n},)), "
             f"got shape {labels.shape} and dtype {labels.dtype}"
         )
-    if n and (int(labels.min()) < 0 or int(labels.max()) >= classes):
+    # one device-to-host copy per call (CuPy would wrap an out-of-range label silently)
+    if n and bool(((labels < 0) | (labels >= classes)).any()):
         raise ValueError(
             f"cross_entropy: class indices must lie in [0, {classes}), got {int(labels.min())}..{int(labels.max())}"
         )

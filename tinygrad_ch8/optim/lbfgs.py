@@ -27,16 +27,17 @@ def two_loop_direction(gradient, steps, gradient_changes, gamma: float):
         r ← γ q; for i oldest to newest: b ← ρ_i y_iᵀr;   r ← r + (a_i − b) s_i
         d = −r
     """
-    rhos = [1.0 / float(y @ s) for s, y in zip(steps, gradient_changes, strict=True)]
+    # ρ_i, a_i and b stay 0-d arrays on the device: the recursion needs no value on the host
+    rhos = [1.0 / (y @ s) for s, y in zip(steps, gradient_changes, strict=True)]
     q = gradient.copy()
     coefficients = []
     for s, y, rho in zip(steps[::-1], gradient_changes[::-1], rhos[::-1], strict=True):
-        a = rho * float(s @ q)
+        a = rho * (s @ q)
         q = q - a * y
         coefficients.append(a)
     r = gamma * q
     for s, y, rho, a in zip(steps, gradient_changes, rhos, coefficients[::-1], strict=True):
-        b = rho * float(y @ r)
+        b = rho * (y @ r)
         r = r + (a - b) * s
     return -r
 

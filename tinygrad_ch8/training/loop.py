@@ -167,14 +167,14 @@ def train_classifier(
             if not math.isfinite(step_loss):
                 raise Diverged(epoch, step_in_epoch, step_loss)
             predictions = main_output(batch_outputs[-1]).data.argmax(axis=1)
-            correct += int((predictions == targets.data).sum())
+            correct += (predictions == targets.data).sum()  # on the device: read once an epoch
             seen += len(targets)
             total_loss += step_loss * len(targets)
             history.step_loss.append(step_loss)
             if on_step_end is not None:
                 on_step_end(len(history.step_loss) - 1, step_loss)
         history.epoch_loss.append(total_loss / max(seen, 1))
-        history.train_accuracy.append(correct / max(seen, 1))
+        history.train_accuracy.append(int(correct) / max(seen, 1))
         if test_data is not None:
             history.test_accuracy.append(accuracy(model, *test_data))
         history.seconds.append(time.perf_counter() - start_time)
