@@ -464,7 +464,9 @@ cupyx = _Cupyx()
 class _MemoryPool:
     def used_bytes(self) -> int:
         """Bytes held by live device arrays that own their memory (views share it)."""
-        return builtins.sum(a._host.nbytes for a in list(_live_arrays.values()) if a._host.base is None)
+        return builtins.sum(
+            a._host.nbytes for a in list(_live_arrays.values()) if a._host.base is None
+        )
 
     def free_all_blocks(self) -> None:
         pass

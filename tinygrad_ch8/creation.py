@@ -15,13 +15,21 @@ def _shape(shape) -> tuple:
 def zeros(*shape, dtype=None, device: str | None = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros; ``zeros(2, 3)`` or ``zeros((2, 3))``."""
     dtype = backend.get_default_dtype() if dtype is None else dtype
-    return Tensor(backend.numpy.zeros(_shape(shape), dtype=dtype), requires_grad, device=backend.check_device(device))
+    return Tensor(
+        backend.numpy.zeros(_shape(shape), dtype=dtype),
+        requires_grad,
+        device=backend.check_device(device),
+    )
 
 
 def ones(*shape, dtype=None, device: str | None = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones; ``ones(2, 3)`` or ``ones((2, 3))``."""
     dtype = backend.get_default_dtype() if dtype is None else dtype
-    return Tensor(backend.numpy.ones(_shape(shape), dtype=dtype), requires_grad, device=backend.check_device(device))
+    return Tensor(
+        backend.numpy.ones(_shape(shape), dtype=dtype),
+        requires_grad,
+        device=backend.check_device(device),
+    )
 
 
 def randn(

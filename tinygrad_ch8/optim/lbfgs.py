@@ -134,7 +134,7 @@ class LBFGS(DescentOptimizer):
                     else xp.concatenate([state[name], newest[None]])
                 )
                 state[name] = rows[-history_size:]
-            state["gamma"] = curvature / float(gradient_change @ gradient_change)
+            state["gamma"] = curvature / (gradient_change @ gradient_change)  # stays on the device
         if "steps" not in state:
             return -gradient
         return two_loop_direction(
