@@ -216,7 +216,6 @@ def test_combining_with_an_unsupported_type_is_a_type_error():
         tg.Tensor([1.0]) + "a"
 
 
-@pytest.mark.skipif(not backend.cuda_available(), reason="needs CuPy and an NVIDIA GPU")
-def test_mixing_devices_names_both_devices():
+def test_mixing_devices_names_both_devices(cuda):
     with pytest.raises(ValueError, match=r"Add.*cpu.*cuda.*\.to\("):
-        tg.Tensor([1.0], device="cpu") + tg.Tensor([1.0], device="cuda")
+        tg.Tensor([1.0], device="cpu") + tg.Tensor([1.0], device=cuda)

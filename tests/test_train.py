@@ -1,6 +1,10 @@
 """The main job, ``tinygrad-ch8 train``, run in-process: accuracy, determinism, outputs and flag errors."""
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -139,3 +143,30 @@ def test_the_main_job_on_the_gpu(capsys, device):
     test_accuracy, _ = run_train(capsys, "--epochs", "4", "--device", device)
     assert test_accuracy >= 95.0
     assert np.isfinite(test_accuracy)
+
+
+def test_the_command_line_trains_on_cuda_in_a_fresh_process(tmp_path):
+    """`tinygrad-ch8 train --device cuda` as a user runs it (on the stand-in without a GPU): it
+    learns what the CPU run learns, and its checkpoint, saved from the device, loads on the CPU."""
+    checkpoint = tmp_path / "digits.npz"
+    flags = ["train", "--epochs", "2", "--hidden", "64", "--no-progress", "--seed", "3"]
+    result = subprocess.run(
+        [sys.executable, str(Path(__file__).parent / "cuda_command.py"), *flags]
+        + ["--device", "cuda", "--save", str(checkpoint)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+    )
+    assert result.returncode == 0, result.stderr
+    match = FINAL_LINE.match(result.stdout.strip().splitlines()[-1])
+    assert match and float(match.group(1)) >= 90.0, result.stdout
+    model, history = train.fit(cli.build_parser().parse_args(flags))
+    on_the_cpu = {name: value.copy() for name, value in model.state_dict().items()}
+    model.load_state_dict(tg.load(checkpoint))
+    for name, value in model.state_dict().items():
+        np.testing.assert_allclose(value, on_the_cpu[name], atol=1e-3, err_msg=name)
+    _, X_test = data.standardize(data.load_digits("train")[0], data.load_digits("test")[0])
+    assert 100 * accuracy(model, X_test, data.load_digits("test")[1]) == pytest.approx(
+        float(match.group(1)), abs=0.05
+    )
