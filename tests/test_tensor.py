@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 import tinygrad_ch8 as tg
-from tinygrad_ch8 import backend
 
 
 # ---------------------------------------------------------------- construction and copying
