@@ -40,6 +40,7 @@ sys.path.insert(
 
 import tinygrad_ch8 as tg  # noqa: E402
 import tinygrad_ch8.functional as F  # noqa: E402
+from tinygrad_ch8 import backend  # noqa: E402
 
 SIZES = [(32, 64, 64, 2), (128, 784, 256, 2), (512, 784, 1024, 3)]
 STEP_TARGETS = {SIZES[0]: 3.0, SIZES[1]: 1.3, SIZES[2]: 1.3}
@@ -117,12 +118,11 @@ def engine_step(x, y, parameters) -> float:
 
 
 # ---------------------------------------------------------------- timing
-def synchronizer(device: str):
-    if device == "cuda":
-        import cupy
-
-        return cupy.cuda.Device().synchronize
-    return lambda: None
+def synchronizer(xp):
+    """Wait for the GPU to finish its queued kernels (CuPy launches them asynchronously)."""
+    if xp is numpy:
+        return lambda: None
+    return xp.cuda.Device().synchronize
 
 
 def interleaved_medians(runs: dict, repeats: int, synchronize, warmup: int = 3) -> dict:
@@ -236,9 +236,7 @@ def measure_memory(xp, device, steps: int) -> tuple[float, float]:
     def used() -> float:
         gc.collect()
         if device == "cuda":
-            import cupy
-
-            return cupy.get_default_memory_pool().used_bytes() / 2**20
+            return xp.get_default_memory_pool().used_bytes() / 2**20
         return resident_bytes() / 2**20
 
     for _ in range(10):
@@ -264,10 +262,10 @@ def main(argv=None) -> int:
 
     if args.device == "cuda":
         tg.set_default_device("cuda")  # raises with an install hint when CuPy or the GPU is missing
-        import cupy as xp
+        xp = backend.module_for("cuda")  # CuPy
     else:
         xp = numpy
-    synchronize = synchronizer(args.device)
+    synchronize = synchronizer(xp)
     baseline = "CuPy" if args.device == "cuda" else "NumPy"
     threads = {
         name: os.environ.get(name, "unset") for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")

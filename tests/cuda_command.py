@@ -1,11 +1,13 @@
-"""Run the command line on the "cuda" device in a fresh process: the real GPU where CuPy sees one,
-the strict stand-in for CuPy (tests/strict_device.py) everywhere else.
+"""Run the command line, or a script, on the "cuda" device in a fresh process: on the real GPU
+where CuPy sees one, on the strict stand-in for CuPy (tests/strict_device.py) everywhere else.
 
     python tests/cuda_command.py train --device cuda --epochs 1
+    python tests/cuda_command.py benchmarks/engine.py --device cuda --quick
 
-It prints the stand-in's count of device-to-host copies on stderr when the stand-in was used.
+On the stand-in it prints its count of device-to-host copies on stderr at the end.
 """
 
+import runpy
 import sys
 from pathlib import Path
 
@@ -15,11 +17,22 @@ import strict_device  # noqa: E402
 
 from tinygrad_ch8 import backend, cli  # noqa: E402
 
-if __name__ == "__main__":
+
+def main(arguments: list[str]) -> int:
     on_stand_in = not backend.cuda_available()
     if on_stand_in:
         backend.cupy, backend.cupyx = strict_device, strict_device.cupyx
-    status = cli.main(sys.argv[1:])
-    if on_stand_in:
-        print(f"strict stand-in: {strict_device.transfers.to_host} copies to host", file=sys.stderr)
-    sys.exit(status)
+    try:
+        if arguments and arguments[0].endswith(".py"):
+            sys.argv = arguments
+            runpy.run_path(arguments[0], run_name="__main__")
+            return 0
+        return cli.main(arguments)
+    finally:
+        if on_stand_in:
+            copies = strict_device.transfers.to_host
+            print(f"strict stand-in: {copies} device-to-host copies", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
