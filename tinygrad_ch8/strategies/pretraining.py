@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from .. import backend
 from ..data.loader import DataLoader
 from ..grad_mode import no_grad
 from ..nn.layers import Linear, Sequential
@@ -137,7 +138,7 @@ def greedy_pretrain(
     head = None
     for k, block in enumerate(blocks):
         width = frozen_features(blocks[: k + 1], X[:1]).shape[1]
-        head = make_head(width, n_classes)
+        head = make_head(width, n_classes).to(backend.device_of(X))  # where the data is
         result.stage_histories.append(
             pretrain_layer(
                 blocks[:k],
