@@ -137,10 +137,8 @@ def test_asking_for_cuda_without_a_gpu_says_so():
         cli.main(["train", "--device", "cuda"])
 
 
-def test_the_main_job_on_the_gpu(capsys, device):
-    if device == "cpu":
-        pytest.skip("the CPU runs are the tests above")
-    test_accuracy, _ = run_train(capsys, "--epochs", "4", "--device", device)
+def test_the_main_job_on_the_gpu(capsys, cuda):
+    test_accuracy, _ = run_train(capsys, "--epochs", "4", "--device", cuda)
     assert test_accuracy >= 95.0
     assert np.isfinite(test_accuracy)
 
