@@ -87,6 +87,8 @@ def _argument(value):
     if isinstance(value, numpy.ndarray):
         raise _unsupported(value)
     if isinstance(value, (list, tuple)):
+        if builtins.any(isinstance(item, (float, complex, numpy.floating)) for item in value):
+            raise _unsupported(value)  # numbers in a list are host data; shapes and axes are ints
         return type(value)(_argument(item) for item in value)
     return value
 
@@ -273,7 +275,9 @@ class ndarray:  # noqa: N801 - the name CuPy gives it
         method = getattr(self._host, name)
 
         def device_method(*args, **kwargs):
-            return _wrap(method(*_argument(args), **{k: _argument(v) for k, v in kwargs.items()}))
+            return _wrap(
+                method(*map(_argument, args), **{k: _argument(v) for k, v in kwargs.items()})
+            )
 
         return device_method
 
@@ -374,7 +378,7 @@ def _device_function(host_function):
         if isinstance(host_function, numpy.ufunc):
             return _apply_ufunc(host_function, args, kwargs)
         return _wrap(
-            host_function(*_argument(args), **{k: _argument(v) for k, v in kwargs.items()})
+            host_function(*map(_argument, args), **{k: _argument(v) for k, v in kwargs.items()})
         )
 
     device_function.__name__ = host_function.__name__

@@ -47,9 +47,12 @@ def test_python_and_numpy_scalars_mix_and_the_result_stays_on_the_device():
     assert (x * np.float32(2)).dtype == np.float32
 
 
-def test_a_list_is_no_operand_of_an_elementwise_operation():
-    with pytest.raises(TypeError, match="list"):
-        cp.asarray(np.ones(2)) + [1.0, 2.0]
+def test_a_list_of_numbers_is_host_data_too():
+    x = cp.asarray(np.ones(2))
+    for mix in [lambda: x + [1.0, 2.0], lambda: cp.where(x > 0, [1.0, 2.0], x)]:
+        with pytest.raises(TypeError, match="list"):
+            mix()
+    assert cp.asarray([1.0, 2.0]).shape == x.reshape([2]).shape == (2,)  # data to upload; a shape
 
 
 @pytest.mark.parametrize(
