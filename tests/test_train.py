@@ -165,6 +165,7 @@ def test_the_command_line_trains_on_cuda_in_a_fresh_process(tmp_path):
     for name, value in model.state_dict().items():
         np.testing.assert_allclose(value, on_the_cpu[name], atol=1e-3, err_msg=name)
     _, X_test = data.standardize(data.load_digits("train")[0], data.load_digits("test")[0])
+    # a GPU's float32 rounding may flip one borderline test image (100/359 %) against the CPU's
     assert 100 * accuracy(model, X_test, data.load_digits("test")[1]) == pytest.approx(
-        float(match.group(1)), abs=0.05
+        float(match.group(1)), abs=100 / 359 + 0.05
     )
