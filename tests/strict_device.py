@@ -388,6 +388,7 @@ def _device_function(host_function):
 # NumPy's functions of these names, computing on device arrays (CuPy has all of them)
 _FUNCTION_NAMES = (
     "abs absolute add all allclose amax amin any arange argmax argmin argsort array_equal "
+    "ascontiguousarray count_nonzero cumprod diff expand_dims flip hstack nonzero split "
     "atleast_1d atleast_2d broadcast_to ceil clip concatenate copy cos cosh cumsum diag diagonal "
     "divide dot einsum empty empty_like equal exp expm1 eye flatnonzero floor full full_like "
     "greater greater_equal isclose isfinite isinf isnan less less_equal linspace log log1p "

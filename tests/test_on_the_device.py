@@ -167,3 +167,11 @@ def test_a_curriculum_feeds_device_batches(device):
     rows = [inputs for inputs, _ in loader]
     assert all(batch.device == device for batch in rows)
     assert sum(len(batch) for batch in rows) == 120
+
+
+def test_gradcheck_and_the_hessian_on_the_device(device):
+    x = tg.Tensor(np.array([0.5, -0.3, 2.0]), requires_grad=True, device=device)
+    assert tg.autograd.gradcheck(lambda x: (x * x * x).sum(), [x])
+    hessian = tg.autograd.hessian(lambda x: (x * x * x).sum(), x)
+    assert backend.device_of(hessian) == device
+    np.testing.assert_allclose(backend.to_numpy(hessian), np.diag([3.0, -1.8, 12.0]), rtol=1e-12)
