@@ -251,7 +251,9 @@ class Race:
 
     def runs_several_per_step(self) -> bool:
         counts = self.iterations or []
-        return any(after - before > 1 for before, after in zip(counts, counts[1:]))
+        return any(
+            after - before > 1 for before, after in zip(counts[:-1], counts[1:], strict=True)
+        )
 
 
 def race(problem: Problem, name: str, steps: int, lr: float | None, device: str) -> Race:

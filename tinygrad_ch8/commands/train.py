@@ -391,19 +391,22 @@ def train(session: Session, save_path: str | None, progress: bool) -> None:
     if save_path and session.epochs_done == 0:
         save(checkpoint(session), save_path)  # Ctrl-C in the first epoch still leaves a start
     previous_handler = signal.signal(signal.SIGINT, on_sigint)
+    # a diverging run overflows on its way to the NaN loss that stops it: the stop is the report
+    quiet = backend.numpy.errstate(over="ignore", invalid="ignore", divide="ignore")
     try:
-        train_classifier(
-            session.model,
-            session.optimizer,
-            session.loader,
-            session.settings.epochs,
-            test_data=session.test_data,
-            progress=progress,
-            on_epoch_end=on_epoch_end,
-            on_step_end=on_step_end,
-            start_epoch=session.epochs_done,
-            history=session.history,
-        )
+        with quiet:
+            train_classifier(
+                session.model,
+                session.optimizer,
+                session.loader,
+                session.settings.epochs,
+                test_data=session.test_data,
+                progress=progress,
+                on_epoch_end=on_epoch_end,
+                on_step_end=on_step_end,
+                start_epoch=session.epochs_done,
+                history=session.history,
+            )
     finally:
         signal.signal(signal.SIGINT, previous_handler)
 
@@ -418,7 +421,11 @@ def fit(args: argparse.Namespace) -> tuple[nn.Module, History]:
 def describe(session: Session, device: str, train_count: int) -> str:
     """The start line: the whole configuration of the run."""
     settings = session.settings
-    network = f"{settings.hidden} {settings.activation}" if settings.hidden else "no hidden layers"
+    network = (
+        f"{settings.hidden} {settings.activation}"
+        if settings.hidden
+        else "no hidden layers (softmax regression)"
+    )
     parts = [
         f"training {network} on {train_count} digits ({len(session.test_data[1])} held out)",
         settings.optimizer,
