@@ -68,15 +68,15 @@ def check_output_path(option: str, path: str, extensions: Sequence[str]) -> str:
     (``--save``, ``--plot``, ``--diagnostics``, ``--out``, ``-o``).
     """
     where = f"{option} {path}"
-    extension = os.path.splitext(path)[1].lower()
-    if extension not in extensions:
-        raise UsageError(
-            f"{where}: the file name must end in {' or '.join(extensions)} "
-            f"(got {extension or 'no extension'})"
-        )
     if os.path.isdir(path):
         raise UsageError(
             f"{where}: is a folder; give a file name such as {os.path.join(path, 'x' + extensions[0])}"
+        )
+    extension = os.path.splitext(path)[1].lower()
+    if extension not in extensions:
+        raise UsageError(
+            f"{where}: the file name must end in one of {', '.join(extensions)} "
+            f"(got {extension or 'no extension'})"
         )
     folder = os.path.dirname(os.path.abspath(path))
     try:
