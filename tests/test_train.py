@@ -60,7 +60,7 @@ def test_save_and_plot_write_a_checkpoint_that_reproduces_the_accuracy(capsys, t
     assert f"checkpoint saved to {checkpoint}" in lines and f"curves saved to {figure}" in lines
     assert figure.stat().st_size > 10_000
     model = nn.mlp(64, [48], 10, batch_norm=True)
-    model.load_state_dict(tg.load(checkpoint))
+    model.load_state_dict(tg.load(checkpoint)["model"])  # a complete checkpoint holds the weights
     X_train, y_train = data.load_digits("train")
     X_test, y_test = data.load_digits("test")
     _, X_test = data.standardize(X_train, X_test)
@@ -120,17 +120,17 @@ def test_bad_flags_exit_with_argparse_errors(capsys, flags, message):
     assert message in capsys.readouterr().err
 
 
-def test_impossible_optimizer_choices_exit_with_a_reason():
-    with pytest.raises(SystemExit, match="bfgs stores an n×n inverse-Hessian estimate"):
-        cli.main(["train", "--no-progress", "--optimizer", "bfgs"])
-    with pytest.raises(SystemExit, match="cg takes no --lr"):
-        cli.main(["train", "--no-progress", "--optimizer", "cg", "--lr", "0.1"])
+def test_impossible_optimizer_choices_exit_with_a_reason(capsys):
+    assert cli.main(["train", "--no-progress", "--optimizer", "bfgs"]) == 2
+    assert "bfgs stores an n×n inverse-Hessian estimate" in capsys.readouterr().err
+    assert cli.main(["train", "--no-progress", "--optimizer", "cg", "--lr", "0.1"]) == 2
+    assert "--lr does not apply to cg" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(backend.cuda_available(), reason="a GPU is present")
-def test_asking_for_cuda_without_a_gpu_says_so():
-    with pytest.raises(SystemExit, match="device 'cuda'"):
-        cli.main(["train", "--device", "cuda"])
+def test_asking_for_cuda_without_a_gpu_says_so(capsys):
+    assert cli.main(["train", "--device", "cuda"]) == 2
+    assert "device 'cuda'" in capsys.readouterr().err
 
 
 def test_the_main_job_on_the_gpu(capsys, device):
