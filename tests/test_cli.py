@@ -345,7 +345,13 @@ def corrupt_copies(path: pathlib.Path) -> list[pathlib.Path]:
     text.write_text("not a checkpoint")
     weights = path.with_name("weights.npz")
     tg.save({"layers.0.weight": np.zeros((64, 10), dtype=np.float32)}, weights)
-    return [truncated, garbled, text, weights]
+    hollow = path.with_name("hollow.npz")
+    tg.save({"kind": train.CHECKPOINT_KIND, "epoch": 1}, hollow)
+    other = path.with_name("other.npz")  # a checkpoint whose weights do not fit its settings
+    content = tg.load(path)
+    content["settings"]["hidden"], content["settings"]["epochs"] = [16], 3
+    tg.save(content, other)
+    return [truncated, garbled, text, weights, hollow, other]
 
 
 def test_corrupt_or_wrong_checkpoints_are_refused_and_left_untouched(tmp_path, capsys):

@@ -17,7 +17,7 @@ import importlib
 import sys
 
 from . import __version__
-from .commands.checks import UsageError
+from .commands.checks import INTERRUPTED, UsageError
 
 COMMANDS = {
     "train": "train a network on the bundled handwritten digits (the main job)",
@@ -25,7 +25,6 @@ COMMANDS = {
     "compare": "race optimizers on one problem and plot loss against steps and seconds",
     "graph": "render the computation graph of a model's loss (SVG, PNG, PDF or DOT)",
 }
-INTERRUPTED = 130  # the shell's 128 + SIGINT
 
 
 def build_parser() -> argparse.ArgumentParser:

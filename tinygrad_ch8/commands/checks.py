@@ -20,6 +20,7 @@ from types import ModuleType
 from .. import backend
 
 PLOT_EXTENSIONS = (".png", ".pdf", ".svg")  # what every matplotlib install writes
+INTERRUPTED = 130  # the exit status after Ctrl-C: the shell's 128 + SIGINT
 
 
 class UsageError(Exception):

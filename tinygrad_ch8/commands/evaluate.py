@@ -46,10 +46,10 @@ def format_confusion(counts) -> str:
 def run(args: argparse.Namespace) -> int:
     check_device(args.device)
     saved = read_checkpoint("evaluate", args.checkpoint)
-    settings = resolve(argparse.Namespace(**saved["settings"]))
     _, _, X_test, y_test = digits(args.device)
-    model = build_model(settings, X_test.shape[1], args.device)
     try:
+        settings = resolve(argparse.Namespace(**saved["settings"]))
+        model = build_model(settings, X_test.shape[1], args.device)
         model.load_state_dict(saved["model"])
     except (ValueError, KeyError, TypeError) as error:
         raise UsageError(

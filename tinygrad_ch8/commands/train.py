@@ -31,6 +31,7 @@ import argparse
 import dataclasses
 import signal
 import sys
+import threading
 import time
 
 from .. import backend, data, nn, optim
@@ -39,6 +40,7 @@ from ..nn.mlp import ACTIVATIONS
 from ..serialization import load, save
 from ..training import Diverged, History, train_classifier
 from .checks import (
+    INTERRUPTED,
     PLOT_EXTENSIONS,
     UsageError,
     check_device,
@@ -57,7 +59,8 @@ from .checks import (
 FINAL_LR_FRACTION = 0.01  # the book's advice for ε_τ: about 1% of ε_0
 CHECKPOINT_KIND = "tinygrad-ch8 train checkpoint"
 CHECKPOINT_EXTENSIONS = (".npz",)
-INTERRUPTED = 130  # the shell's 128 + SIGINT
+CHECKPOINT_KEYS = ("kind", "settings", "epoch", "model", "optimizer", "schedule")
+CHECKPOINT_KEYS += ("loader_generator", "global_generator", "history")
 
 # What a run is: the settings saved in its checkpoint, restored by --resume. None (the value
 # when the flag is not given) becomes the default below; a hyperparameter left None is the
@@ -322,6 +325,14 @@ def read_checkpoint(option: str, path: str) -> dict:
             "(a file of weights alone, such as tg.save(model.state_dict(), path) writes, "
             "holds no run to continue)"
         )
+    settings = content.get("settings")
+    missing = [key for key in CHECKPOINT_KEYS if key not in content]
+    missing += [] if isinstance(settings, dict) else ["settings"]
+    missing += [name for name in SETTINGS if isinstance(settings, dict) and name not in settings]
+    if missing or not isinstance(content["epoch"], int):
+        raise UsageError(
+            f"{option} {path}: the checkpoint is damaged (missing: {', '.join(missing) or 'epoch'})"
+        )
     return content
 
 
@@ -390,7 +401,9 @@ def train(session: Session, save_path: str | None, progress: bool) -> None:
 
     if save_path and session.epochs_done == 0:
         save(checkpoint(session), save_path)  # Ctrl-C in the first epoch still leaves a start
-    previous_handler = signal.signal(signal.SIGINT, on_sigint)
+    # signal handlers can only be set from the main thread; elsewhere Ctrl-C is not ours anyway
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous_handler = signal.signal(signal.SIGINT, on_sigint) if main_thread else None
     # a diverging run overflows on its way to the NaN loss that stops it: the stop is the report
     quiet = backend.numpy.errstate(over="ignore", invalid="ignore", divide="ignore")
     try:
@@ -408,7 +421,8 @@ def train(session: Session, save_path: str | None, progress: bool) -> None:
                 history=session.history,
             )
     finally:
-        signal.signal(signal.SIGINT, previous_handler)
+        if main_thread:
+            signal.signal(signal.SIGINT, previous_handler)
 
 
 def fit(args: argparse.Namespace) -> tuple[nn.Module, History]:
