@@ -94,13 +94,15 @@ def check_output_path(option: str, path: str, extensions: Sequence[str]) -> str:
     return path
 
 
-def check_input_file(option: str, path: str) -> str:
-    """Check that ``path`` (given to ``option``) is a file that can be read; return it."""
+def check_input_file(option: str | None, path: str) -> str:
+    """Check that ``path`` (given to ``option``; None for a positional argument) is a file that
+    can be read; return it."""
+    where = path if option is None else f"{option} {path}"
     if not os.path.isfile(path):
         problem = "is a folder" if os.path.isdir(path) else "no such file"
-        raise UsageError(f"{option} {path}: {problem}")
+        raise UsageError(f"{where}: {problem}")
     if not os.access(path, os.R_OK):
-        raise UsageError(f"{option} {path}: the file is not readable")
+        raise UsageError(f"{where}: the file is not readable")
     return path
 
 

@@ -45,16 +45,14 @@ def format_confusion(counts) -> str:
 
 def run(args: argparse.Namespace) -> int:
     check_device(args.device)
-    saved = read_checkpoint("evaluate", args.checkpoint)
+    saved = read_checkpoint(None, args.checkpoint)
     _, _, X_test, y_test = digits(args.device)
     try:
         settings = resolve(argparse.Namespace(**saved["settings"]))
         model = build_model(settings, X_test.shape[1], args.device)
         model.load_state_dict(saved["model"])
     except (ValueError, KeyError, TypeError) as error:
-        raise UsageError(
-            f"evaluate {args.checkpoint}: the checkpoint is damaged ({error})"
-        ) from None
+        raise UsageError(f"{args.checkpoint}: the checkpoint is damaged ({error})") from None
     model.eval()
     with no_grad():
         logits = model(Tensor.from_array(X_test))

@@ -312,16 +312,18 @@ def checkpoint(session: Session) -> dict:
     }
 
 
-def read_checkpoint(option: str, path: str) -> dict:
-    """The checkpoint at ``path``, or a UsageError saying why it is not one (nothing changed)."""
+def read_checkpoint(option: str | None, path: str) -> dict:
+    """The checkpoint at ``path`` (given to ``option``, None for a positional argument), or a
+    UsageError saying why it is not one (nothing changed)."""
     check_input_file(option, path)
+    where = path if option is None else f"{option} {path}"
     try:
         content = load(path)
     except ValueError as error:
-        raise UsageError(f"{option} {path}: {error}") from None
+        raise UsageError(f"{where}: {error}") from None
     if not (isinstance(content, dict) and content.get("kind") == CHECKPOINT_KIND):
         raise UsageError(
-            f"{option} {path}: not a checkpoint written by tinygrad-ch8 train --save "
+            f"{where}: not a checkpoint written by tinygrad-ch8 train --save "
             "(a file of weights alone, such as tg.save(model.state_dict(), path) writes, "
             "holds no run to continue)"
         )
@@ -331,12 +333,12 @@ def read_checkpoint(option: str, path: str) -> dict:
     missing += [name for name in SETTINGS if isinstance(settings, dict) and name not in settings]
     if missing or not isinstance(content["epoch"], int):
         raise UsageError(
-            f"{option} {path}: the checkpoint is damaged (missing: {', '.join(missing) or 'epoch'})"
+            f"{where}: the checkpoint is damaged (missing: {', '.join(missing) or 'epoch'})"
         )
     return content
 
 
-def restore(session: Session, saved: dict, option: str, path: str) -> None:
+def restore(session: Session, saved: dict, where: str) -> None:
     """Put the session where the checkpoint left its run; a file that does not fit changes nothing."""
     try:
         session.model.load_state_dict(saved["model"])
@@ -348,7 +350,7 @@ def restore(session: Session, saved: dict, option: str, path: str) -> None:
         session.history = History(**saved["history"])
         session.epochs_done = int(saved["epoch"])
     except (ValueError, KeyError, TypeError) as error:
-        raise UsageError(f"{option} {path}: the checkpoint is damaged ({error})") from None
+        raise UsageError(f"{where}: the checkpoint is damaged ({error})") from None
     session.loader.epoch = session.epochs_done
 
 
@@ -366,7 +368,7 @@ def resumed_settings(args: argparse.Namespace, saved: dict) -> argparse.Namespac
         setattr(settings, name, value if name != "epochs" or given is None else given)
     if settings.epochs <= saved["epoch"]:
         raise UsageError(
-            f"--epochs {settings.epochs}: the checkpoint already holds "
+            f"--epochs {settings.epochs}: the checkpoint {args.resume} already holds "
             f"{plural(saved['epoch'], 'epoch')}; give a larger total to train on"
         )
     return settings
@@ -478,7 +480,7 @@ def run(args: argparse.Namespace) -> int:
         require("matplotlib", "plot", "--plot").use("Agg")
     session = build(settings, args.device)
     if saved is not None:
-        restore(session, saved, "--resume", args.resume)
+        restore(session, saved, f"--resume {args.resume}")
     print(describe(session, args.device, len(session.loader.X)))
     start = time.perf_counter()
     try:
