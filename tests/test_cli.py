@@ -431,3 +431,25 @@ def test_the_progress_bar_leaves_no_blank_line_and_tqdm_auto_is_not_imported(tmp
     lines = re.split(r"[\r\n]", result.stderr)
     assert lines[-1] == "" and not any(line and not line.strip() for line in lines)
     assert "2/2" in result.stderr.strip().splitlines()[-1]  # the finished bar stays as a summary
+
+
+def test_weights_broken_by_an_epoch_s_last_step_are_never_saved_as_good(tmp_path):
+    """A NaN update in the last step shows in no loss of that epoch: the epoch's end tests the
+    weights before its checkpoint replaces the last good one."""
+    args = cli.build_parser().parse_args(["train", "--epochs", "4", *SMALL_RUN])
+    session = train.build(args, "cpu")
+    steps_per_epoch = len(session.loader)
+    seen = []
+
+    def poison_at_the_end_of_epoch_2(step, loss):
+        seen.append(step)
+        if step == 2 * steps_per_epoch - 1:
+            session.model.parameters()[0].data[0, 0] = np.nan
+
+    path = tmp_path / "run.npz"
+    with pytest.raises(train.Diverged, match=f"epoch 2, step {steps_per_epoch} "):
+        train.train(session, str(path), False, on_step_end=poison_at_the_end_of_epoch_2)
+    assert seen == list(range(2 * steps_per_epoch))  # the monitor hook saw every step
+    saved = tg.load(path)
+    assert saved["epoch"] == 1
+    assert all(np.isfinite(array).all() for array in saved["model"].values())

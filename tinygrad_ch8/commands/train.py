@@ -33,6 +33,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 from .. import backend, data, nn, optim
 from ..nn.init import INITIALIZERS
@@ -378,11 +379,17 @@ class Interrupted(Exception):
     """Raised at the end of the step during which Ctrl-C was pressed."""
 
 
-def train(session: Session, save_path: str | None, progress: bool) -> None:
+def train(
+    session: Session,
+    save_path: str | None,
+    progress: bool,
+    on_step_end: Callable[[int, float], None] | None = None,
+) -> None:
     """Train from where the session is to its last epoch, checkpointing to ``save_path``.
 
     Ctrl-C sets a flag that the end of the current step turns into ``Interrupted``; a second
-    Ctrl-C raises KeyboardInterrupt at once.
+    Ctrl-C raises KeyboardInterrupt at once. ``on_step_end(step, loss)``, when given (a
+    training monitor), is called after every step, before that check.
     """
     requested = []
 
@@ -390,11 +397,18 @@ def train(session: Session, save_path: str | None, progress: bool) -> None:
         requested.append(signum)
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
-    def on_step_end(step: int, loss: float) -> None:
+    def stop_if_requested(step: int, loss: float) -> None:
+        if on_step_end is not None:
+            on_step_end(step, loss)
         if requested:
             raise Interrupted
 
     def on_epoch_end(epoch: int, history: History) -> None:
+        # the last step's update is only tested at the next step's loss: test it before saving
+        if not all(
+            backend.array_module(p.data).isfinite(p.data).all() for p in session.model.parameters()
+        ):
+            raise Diverged(epoch, len(session.loader) - 1, float("nan"))
         if session.schedule is not None:
             session.schedule.step()
         session.epochs_done = epoch + 1
@@ -418,7 +432,7 @@ def train(session: Session, save_path: str | None, progress: bool) -> None:
                 test_data=session.test_data,
                 progress=progress,
                 on_epoch_end=on_epoch_end,
-                on_step_end=on_step_end,
+                on_step_end=stop_if_requested,
                 start_epoch=session.epochs_done,
                 history=session.history,
             )
