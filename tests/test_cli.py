@@ -453,3 +453,16 @@ def test_weights_broken_by_an_epoch_s_last_step_are_never_saved_as_good(tmp_path
     saved = tg.load(path)
     assert saved["epoch"] == 1
     assert all(np.isfinite(array).all() for array in saved["model"].values())
+
+
+def test_compare_help_states_every_default_and_graph_draws_train_s_network():
+    parser = cli.build_parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command").choices
+    for action in subparsers["compare"]._actions:
+        if action.dest not in ("help", "debug"):
+            assert "default: " in action.help, action.dest
+    assert "(default: beale)" in subparsers["compare"].format_help()
+    graph = subparsers["graph"].parse_args([])
+    assert graph.model == "batchnorm" and graph.batch_size == 32
+    settings = train.resolve(subparsers["train"].parse_args([]))
+    assert settings.batch_norm and list(settings.hidden) == [256, 128]  # the network graph draws

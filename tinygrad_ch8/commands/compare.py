@@ -48,6 +48,9 @@ numpy = backend.numpy
 
 ROUND_OFF_FLOOR = 1e-16  # gaps below this are round-off; keeping them positive keeps the log axis
 DIVERGENCE_FACTOR = 1e10  # a gap this many times the starting one counts as diverged
+FIGURE_NEEDS_MATPLOTLIB = (
+    "the figure needs matplotlib, which is not installed: pip install 'tinygrad-ch8[plot]'"
+)
 
 
 def saddle(x):
@@ -275,9 +278,8 @@ def race(problem: Problem, name: str, steps: int, lr: float | None, device: str)
     with numpy.errstate(over="ignore", invalid="ignore"):
         for _ in range(steps):
             started = time.perf_counter()
-            optimizer.step(
-                loss_of
-            )  # the shared convention: the closure returns the loss, graph attached
+            # the shared convention: the closure returns the loss, graph attached
+            optimizer.step(loss_of)
             elapsed = result.seconds[-1] + time.perf_counter() - started
             current_gap = gap()
             if not current_gap <= DIVERGENCE_FACTOR * result.gaps[0]:  # also catches NaN
@@ -406,11 +408,6 @@ def run(args: argparse.Namespace) -> int:
     save_figure(problem, args.problem, races, out)
     print(f"figure saved to {out}")
     return 0
-
-
-FIGURE_NEEDS_MATPLOTLIB = (
-    "the figure needs matplotlib, which is not installed: pip install 'tinygrad-ch8[plot]'"
-)
 
 
 def save_figure(problem: Problem, name: str, races: dict[str, Race], out: str) -> None:
