@@ -140,11 +140,17 @@ def check_option_applies(
     """
     refusing = [name for name, cls in chosen.items() if not takes(cls, hyperparameter)]
     if refusing:
-        taking = [name for name, cls in known.items() if takes(cls, hyperparameter)]
         raise UsageError(
             f"{option} does not apply to {', '.join(refusing)}: "
-            f"it is a setting of {', '.join(taking)} only"
+            f"it is a setting of {', '.join(optimizers_taking(hyperparameter, known))} only"
         )
+
+
+def optimizers_taking(
+    hyperparameter: str, known: dict[str, type], takes_it: bool = True
+) -> list[str]:
+    """The names in ``known`` whose optimizer has (or, with ``takes_it=False``, lacks) the setting."""
+    return [name for name, cls in known.items() if takes(cls, hyperparameter) == takes_it]
 
 
 def plural(count: int, noun: str) -> str:

@@ -39,6 +39,7 @@ from .checks import (
     check_option_applies,
     check_output_path,
     non_negative_float,
+    optimizers_taking,
     plural,
     positive_float,
     positive_int,
@@ -310,6 +311,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"which optimizers race, from: {', '.join(optimizer_names())} "
         f"(default: {' '.join(DEFAULT_OPTIMIZERS)})",
     )
+    known = {name: optimizer_class(name) for name in optimizer_names()}
+    without_lr = optimizers_taking("lr", known, takes_it=False)
     per_problem = {
         "steps": ", ".join(f"{name} {problem.steps}" for name, problem in PROBLEMS.items()),
         "tol": ", ".join(f"{name} {problem.tolerance:g}" for name, problem in PROBLEMS.items()),
@@ -324,8 +327,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--lr",
         type=positive_float,
         default=None,
-        help="one learning rate > 0 for all; only for optimizers that take one, not cg, bfgs, "
-        "newton, newton-cg (default: a tuned rate per optimizer and problem, else the "
+        help="one learning rate > 0 for all; only for optimizers that take one, not "
+        f"{', '.join(without_lr)} (default: a tuned rate per optimizer and problem, else the "
         "optimizer's own)",
     )
     parser.add_argument(

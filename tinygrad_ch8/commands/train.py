@@ -51,6 +51,7 @@ from .checks import (
     momentum_coefficient,
     non_negative_float,
     non_negative_int,
+    optimizers_taking,
     plural,
     positive_float,
     positive_int,
@@ -94,6 +95,8 @@ SETTINGS = (*DEFAULTS, *HYPERPARAMETER_OPTIONS)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    known = optim.OPTIMIZERS
+    without_lr = optimizers_taking("lr", known, takes_it=False)
     parser.add_argument(
         "--hidden",
         type=positive_int,
@@ -138,14 +141,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=positive_float,
         default=None,
         help="initial learning rate, decayed linearly to 1%% of itself (default: 0.1 for sgd, "
-        "else the optimizer's own; cg, bfgs, newton and newton-cg take none: a line search "
-        "or the Newton step sets their step)",
+        f"else the optimizer's own; {', '.join(without_lr)} take none: a line search or the "
+        "Newton step sets their step)",
     )
     parser.add_argument(
         "--momentum",
         type=momentum_coefficient,
         default=None,
-        help="momentum in [0, 1), for sgd and rmsprop (default: 0.9 for sgd, 0 for rmsprop)",
+        help=f"momentum in [0, 1), for {' and '.join(optimizers_taking('momentum', known))} "
+        "(default: 0.9 for sgd, else the optimizer's own)",
     )
     parser.add_argument(
         "--weight-decay",
@@ -157,8 +161,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--damping",
         type=non_negative_float,
         default=None,
-        help="α of the damped Newton step (H + αI)⁻¹g, for newton and newton-cg "
-        "(default: 0.1 for newton, 0 for newton-cg, which adapts it)",
+        help="α of the damped Newton step (H + αI)⁻¹g, for "
+        f"{' and '.join(optimizers_taking('damping', known))} (default: 0.1 for newton, "
+        "else the optimizer's own: newton-cg starts at 0 and adapts it)",
     )
     parser.add_argument(
         "--epochs",
