@@ -144,6 +144,7 @@ def test_nested_checkpoints_round_trip_with_their_types(tmp_path):
         "flags": [True, False, None],
         "betas": (0.9, 0.999),
         "scalar": np.float32(1.5),
+        "scalars": [np.float64(0.1), np.int64(3), np.bool_(True)],  # float64 is a float too
         "tensor": tg.Tensor([[1.0, 2.0]], dtype="float64"),
         "integers": np.arange(4, dtype=np.int16),
         "state": {0: {"momentum_buffer": np.ones(3, np.float32)}, 7: {}},

@@ -70,9 +70,9 @@ def _umask() -> int:
 
 def _encode(value, where: tuple, arrays: dict):
     """The JSON form of ``value``; its arrays go into ``arrays`` under fresh member names."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, Tensor) or backend.is_array(value) or backend.is_numpy_scalar(value):
+    # before Python's scalars: numpy.float64 is a float, but must come back with its dtype
+    numpy_scalar = backend.is_numpy_scalar(value) and not isinstance(value, str)
+    if isinstance(value, Tensor) or backend.is_array(value) or numpy_scalar:
         array = backend.to_numpy(value.data if isinstance(value, Tensor) else value)
         array = backend.numpy.asarray(array)
         if array.dtype.kind not in "biufc":
@@ -82,7 +82,9 @@ def _encode(value, where: tuple, arrays: dict):
             )
         name = _member_name(where, arrays)
         arrays[name] = array
-        return {SCALAR if backend.is_numpy_scalar(value) else ARRAY: name}
+        return {SCALAR if numpy_scalar else ARRAY: name}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return str(value) if isinstance(value, str) else value
     if isinstance(value, list):
         return [_encode(item, (*where, index), arrays) for index, item in enumerate(value)]
     if isinstance(value, tuple):
