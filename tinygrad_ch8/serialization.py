@@ -84,7 +84,7 @@ def _encode(value, where: tuple, arrays: dict):
         arrays[name] = array
         return {SCALAR if numpy_scalar else ARRAY: name}
     if value is None or isinstance(value, (bool, int, float, str)):
-        return str(value) if isinstance(value, str) else value
+        return value  # JSON writes these (a numpy.str_ too: it is a str)
     if isinstance(value, list):
         return [_encode(item, (*where, index), arrays) for index, item in enumerate(value)]
     if isinstance(value, tuple):
