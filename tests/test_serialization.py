@@ -244,3 +244,10 @@ def test_a_file_of_bare_arrays_reads_as_a_dict(tmp_path):
     np.savez(tmp_path / "plain.npz", weight=np.ones(2), bias=np.zeros(1))
     loaded = tg.load(tmp_path / "plain.npz")
     assert list(loaded) == ["weight", "bias"] and loaded["weight"].tolist() == [1.0, 1.0]
+
+
+def test_an_unwritable_target_is_named_not_the_temporary_file(tmp_path):
+    target = tmp_path / "missing" / "state.npz"
+    with pytest.raises(FileNotFoundError, match=f"save: cannot write {target}") as error:
+        tg.save({"x": np.zeros(1)}, target)
+    assert ".tmp" not in str(error.value)

@@ -49,7 +49,10 @@ def save(obj, path: str | os.PathLike) -> None:
     structure = _encode(obj, (), arrays)
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+    except OSError as error:  # name the user's path, not the temporary file's
+        raise OSError(error.errno, f"save: cannot write {path} ({error.strerror})") from error
     try:
         with os.fdopen(descriptor, "wb") as file:
             _write_npz(file, {STRUCTURE: backend.numpy.array(json.dumps(structure)), **arrays})
