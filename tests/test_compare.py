@@ -69,7 +69,7 @@ def test_compare_writes_one_figure_and_a_table(problem, tmp_path, capsys):
     printed = capsys.readouterr().out
     for name in compare.DEFAULT_OPTIMIZERS:
         assert any(line.split()[0] == name for line in printed.splitlines() if line.strip())
-    assert "steps to tol" in printed and str(out) in printed
+    assert "iters to tol" in printed and str(out) in printed
 
 
 def test_digits_problem_trains_the_mlp(tmp_path, capsys):
@@ -97,3 +97,27 @@ def test_unknown_names_are_refused():
         parse(["--optimizers", "sgdd"])
     with pytest.raises(ValueError, match="unknown optimizer"):
         compare.make_optimizer("sgdd", [], None)
+
+
+def test_lbfgs_iterations_are_counted_not_its_steps():
+    """One L-BFGS step(closure) runs up to max_iter = 20 iterations: the table counts those."""
+    result = compare.race(compare.PROBLEMS["rosenbrock"], "lbfgs", steps=3, lr=None, device="cpu")
+    steps = len(result.gaps) - 1
+    assert result.iterations[0] == 0 and result.iterations[-1] > steps
+    assert result.runs_several_per_step()
+    arrived = result.first_within(1.0)
+    table = compare.format_table({"lbfgs": result}, 1.0)
+    row = next(line for line in table.splitlines() if line.startswith("lbfgs"))
+    assert row.split()[-2] == f"{result.iterations[arrived]}*"
+    assert table.splitlines()[-1].startswith("* lbfgs: one step(closure) runs several iterations")
+    first_order = compare.race(
+        compare.PROBLEMS["quadratic"], "adam", steps=3, lr=None, device="cpu"
+    )
+    assert first_order.iterations is None and first_order.iterations_at(2) == 2
+    assert not compare.format_table({"adam": first_order}, 1e-6).endswith("counts steps")
+
+
+def test_gaps_at_the_round_off_floor_print_as_below_it():
+    assert compare.format_gap(compare.ROUND_OFF_FLOOR) == "< 1e-16"
+    assert compare.format_gap(0.0) == "< 1e-16"
+    assert compare.format_gap(3.2e-10) == "3.200e-10"

@@ -230,5 +230,5 @@ def test_graph_command_writes_dot_without_the_dot_program(tmp_path, monkeypatch,
     path = tmp_path / "step.dot"
     assert cli.main(["graph", "-o", str(path)]) == 0
     assert "layers.2.bias" in path.read_text()
-    assert cli.main(["graph", "-o", str(tmp_path / "step.pdf")]) == 1
+    assert cli.main(["graph", "-o", str(tmp_path / "step.pdf")]) == 2  # a user's error: exit 2
     assert "install graphviz" in capsys.readouterr().err

@@ -3,6 +3,11 @@
 Each command lives in ``tinygrad_ch8/commands/<name>.py`` and provides
 ``add_arguments(parser)`` and ``run(args) -> int``; this module only builds the parser and
 dispatches, so ``tinygrad-ch8 --help`` lists every command with its one-line purpose.
+
+It is also the one place where an error the user caused becomes one line: a ``UsageError``
+(``commands/checks.py``) or an ``OSError`` (a missing file, a permission) prints
+``tinygrad-ch8 <command>: error: ...`` and exits 2, Ctrl-C outside training exits 130, and
+``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ import importlib
 import sys
 
 from . import __version__
+from .commands.checks import INTERRUPTED, UsageError
 
 COMMANDS = {
     "train": "train a network on the bundled handwritten digits (the main job)",
+    "evaluate": "report the test loss, accuracy and confusion matrix of a train checkpoint",
     "compare": "race optimizers on one problem and plot loss against steps and seconds",
     "graph": "render the computation graph of a model's loss (SVG, PNG, PDF or DOT)",
 }
@@ -31,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"tinygrad_ch8.commands.{name}")
         sub = commands.add_parser(name, help=purpose, description=purpose)
         module.add_arguments(sub)
+        sub.add_argument("--debug", action="store_true", help="show the full traceback of an error")
         sub.set_defaults(run=module.run)
     return parser
 
@@ -41,7 +49,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (UsageError, OSError) as error:
+        if args.debug:
+            raise
+        print(f"tinygrad-ch8 {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print(f"tinygrad-ch8 {args.command}: interrupted", file=sys.stderr)
+        return INTERRUPTED
 
 
 if __name__ == "__main__":

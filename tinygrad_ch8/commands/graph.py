@@ -1,19 +1,19 @@
 """Command line: ``tinygrad-ch8 graph -o FILE``, the computation graph of one training step.
 
-The default draws the cross-entropy loss of the default MLP of ``tinygrad-ch8 train``
-(64 -> 256 -> 128 -> 10, ReLU, ``nn.mlp``) on a minibatch of the standardized digits, after
-its backward pass, so every parameter box shows the mean and std of its gradient.
-``--model batchnorm`` normalizes every hidden layer (§8.7.1), ``--model residual`` adds a
-residual block (§8.7.5), and ``--model hvp`` draws the graph that
+The default (``--model batchnorm``) draws the cross-entropy loss of the network that
+``tinygrad-ch8 train`` trains by default (64 -> 256 -> 128 -> 10, ReLU, batch normalization
+in both hidden layers, ``nn.mlp``) on a minibatch of the standardized digits, after its
+backward pass, so every parameter box shows the mean and std of its gradient.
+``--model mlp`` is the same network without batch normalization (``train --no-batch-norm``),
+``--model residual`` adds a residual block (§8.7.5), and ``--model hvp`` draws the graph that
 ``backward(create_graph=True)`` records for ∇J·v, whose gradient is the Hessian-vector
 product Hv used by Newton-CG (§8.6.1). The format comes from the extension of FILE: .svg,
-.png, .pdf or .dot.
+.png, .pdf or .dot (the last needs no graphviz ``dot`` program; the others do).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 
 from .. import backend, data, nn
 from ..autograd import grad
@@ -21,14 +21,17 @@ from ..creation import randn
 from ..functional import cross_entropy
 from ..tensor import Tensor
 from ..viz import draw_graph, render_graph
+from .checks import UsageError, check_device, check_output_path, non_negative_int, positive_int
 
 MODELS = {
-    "mlp": "the default MLP 64 -> 256 -> 128 -> 10 (ReLU): forward, loss and backward of one training step",
-    "batchnorm": "the MLP with batch normalization in every hidden layer (§8.7.1)",
+    "batchnorm": "the network train trains by default, 64 -> 256 -> 128 -> 10 (ReLU) with batch "
+    "normalization in every hidden layer (§8.7.1): forward, loss and backward of one training step",
+    "mlp": "the same MLP without batch normalization (train --no-batch-norm)",
     "residual": "the MLP with one residual block after the hidden layers (§8.7.5)",
     "hvp": "the double-backward graph of ∇J·v for the MLP: its gradient is the Hessian-vector product Hv",
 }
 HIDDEN_WIDTHS = (256, 128)  # the default of `tinygrad-ch8 train`
+GRAPH_EXTENSIONS = (".svg", ".png", ".pdf", ".dot")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,16 +40,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--output",
         default="graph.svg",
         help="file to write; the format comes from the extension: .svg .png .pdf .dot "
-        "(default: graph.svg; the DOT text is always written beside it)",
+        "(default: graph.svg; the DOT text is always written beside it; missing folders are "
+        "created)",
     )
     parser.add_argument(
         "--model",
         choices=list(MODELS),
-        default="mlp",
-        help="what to draw: " + "; ".join(f"{name}: {text}" for name, text in MODELS.items()),
+        default="batchnorm",
+        help="what to draw (default: batchnorm): "
+        + "; ".join(f"{name}: {text}" for name, text in MODELS.items()),
     )
     parser.add_argument(
-        "--batch-size", type=int, default=32, help="digits in the minibatch (default: 32)"
+        "--batch-size",
+        type=positive_int,
+        default=32,
+        help="digits in the minibatch, 1 or more (default: 32)",
     )
     parser.add_argument(
         "--show-values",
@@ -57,7 +65,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--device", choices=backend.DEVICES, default="cpu", help="where to compute (default: cpu)"
     )
     parser.add_argument(
-        "--seed", type=int, default=0, help="seed of the initialization (default: 0)"
+        "--seed",
+        type=non_negative_int,
+        default=0,
+        help="seed of the initialization, 0 or more (default: 0)",
     )
 
 
@@ -92,14 +103,15 @@ def training_step_graph(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    check_device(args.device)
+    check_output_path("-o", args.output, GRAPH_EXTENSIONS)
     previous_device = backend.get_default_device()
     try:
         backend.set_default_device(args.device)
         path = render_graph(training_step_graph(args), args.output)
-    except (RuntimeError, ValueError) as error:  # no GPU, no `dot`, an unknown extension: say so
-        print(f"tinygrad-ch8 graph: {error}", file=sys.stderr)
-        return 1
+    except RuntimeError as error:  # no `dot` program: the DOT text is written, the picture not
+        raise UsageError(str(error)) from None
     finally:
         backend.set_default_device(previous_device)
-    print(f"computation graph of {args.model!r} ({MODELS[args.model]}) written to {path}")
+    print(f"computation graph of --model {args.model} (one training step) written to {path}")
     return 0

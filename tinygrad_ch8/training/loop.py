@@ -92,16 +92,21 @@ def loss_closure(
 
 
 def _progress_bar(epochs: range, shown: bool):
-    """A tqdm bar over the epochs when ``shown`` (tqdm is imported only then)."""
+    """A tqdm bar over the epochs when ``shown`` (tqdm is imported only then).
+
+    tqdm's plain bar, not ``tqdm.auto``: in a notebook without ipywidgets the latter warns on
+    every import. The finished bar stays as the run's summary line (a cleared one would leave
+    a line of spaces in logs and notebooks).
+    """
     if not shown:
         return _NoBar(epochs)
     try:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
     except ImportError as error:
         raise ImportError(
             "the progress bar needs tqdm: pip install tqdm (it comes with tinygrad-ch8)"
         ) from error
-    return tqdm(epochs, desc="epoch", unit="epoch", leave=False)
+    return tqdm(epochs, desc="epoch", unit="epoch")
 
 
 class _NoBar:
@@ -157,35 +162,37 @@ def train_classifier(
     history = History() if history is None else history
     start_time = time.perf_counter() - (history.seconds[-1] if history.seconds else 0.0)
     bar = _progress_bar(range(start_epoch, epochs), progress)
-    for epoch in bar:
-        model.train()
-        total_loss, correct, seen = 0.0, 0, 0
-        for step_in_epoch, (inputs, targets) in enumerate(train_loader):
-            batch_outputs: list = []
-            loss = optimizer.step(loss_closure(model, loss_fn, inputs, targets, batch_outputs))
-            step_loss = loss.item()
-            if not math.isfinite(step_loss):
-                raise Diverged(epoch, step_in_epoch, step_loss)
-            predictions = main_output(batch_outputs[-1]).data.argmax(axis=1)
-            correct += (predictions == targets.data).sum()  # on the device: read once an epoch
-            seen += len(targets)
-            total_loss += step_loss * len(targets)
-            history.step_loss.append(step_loss)
-            if on_step_end is not None:
-                on_step_end(len(history.step_loss) - 1, step_loss)
-        history.epoch_loss.append(total_loss / max(seen, 1))
-        history.train_accuracy.append(int(correct) / max(seen, 1))
-        if test_data is not None:
-            history.test_accuracy.append(accuracy(model, *test_data))
-        history.seconds.append(time.perf_counter() - start_time)
-        postfix = {
-            "loss": f"{history.epoch_loss[-1]:.4f}",
-            "train acc": f"{history.train_accuracy[-1]:.3f}",
-        }
-        if history.test_accuracy:
-            postfix["test acc"] = f"{history.test_accuracy[-1]:.3f}"
-        bar.set_postfix(postfix)
-        if on_epoch_end is not None:
-            on_epoch_end(epoch, history)
-    bar.close()
+    try:  # an exception (Diverged, a request to stop) must not leave a half-drawn bar
+        for epoch in bar:
+            model.train()
+            total_loss, correct, seen = 0.0, 0, 0
+            for step_in_epoch, (inputs, targets) in enumerate(train_loader):
+                batch_outputs: list = []
+                loss = optimizer.step(loss_closure(model, loss_fn, inputs, targets, batch_outputs))
+                step_loss = loss.item()
+                if not math.isfinite(step_loss):
+                    raise Diverged(epoch, step_in_epoch, step_loss)
+                predictions = main_output(batch_outputs[-1]).data.argmax(axis=1)
+                correct += (predictions == targets.data).sum()  # on the device: read once an epoch
+                seen += len(targets)
+                total_loss += step_loss * len(targets)
+                history.step_loss.append(step_loss)
+                if on_step_end is not None:
+                    on_step_end(len(history.step_loss) - 1, step_loss)
+            history.epoch_loss.append(total_loss / max(seen, 1))
+            history.train_accuracy.append(int(correct) / max(seen, 1))
+            if test_data is not None:
+                history.test_accuracy.append(accuracy(model, *test_data))
+            history.seconds.append(time.perf_counter() - start_time)
+            postfix = {
+                "loss": f"{history.epoch_loss[-1]:.4f}",
+                "train acc": f"{history.train_accuracy[-1]:.3f}",
+            }
+            if history.test_accuracy:
+                postfix["test acc"] = f"{history.test_accuracy[-1]:.3f}"
+            bar.set_postfix(postfix)
+            if on_epoch_end is not None:
+                on_epoch_end(epoch, history)
+    finally:
+        bar.close()
     return history
