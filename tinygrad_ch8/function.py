@@ -30,6 +30,7 @@ class Function:
 
     inputs: tuple | None = None
     needs_input_grad: tuple = ()
+    hooked = False  # set when the output has gradient hooks or retains its gradient
 
     def __call__(self, *inputs):
         if len(inputs) == 1:  # most ops: nothing to compare devices with
