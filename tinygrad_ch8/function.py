@@ -20,6 +20,7 @@ from .grad_mode import check_finite
 # tensor.py defines Tensor before it imports the ops that import this module
 from .tensor import Tensor
 
+
 class Function:
     """One differentiable op. Subclasses define ``forward(*arrays)`` and ``backward(gy)``.
 
