@@ -1,6 +1,10 @@
 """training.TrainingMonitor: its statistics against a hand computation, and its hooks."""
 
 import math
+import os
+import pathlib
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -158,3 +162,81 @@ def test_bad_settings_are_refused():
         TrainingMonitor(model, every=0)
     with pytest.raises(ValueError, match="hessian_closure"):
         TrainingMonitor(model, hessian_every=5)
+
+
+REPOSITORY = pathlib.Path(__file__).resolve().parent.parent
+
+
+def train_command(*flags, cwd):
+    environment = dict(os.environ, MPLBACKEND="Agg")
+    environment["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(REPOSITORY), os.environ.get("PYTHONPATH")])
+    )
+    flags = [
+        "--epochs",
+        "1",
+        "--hidden",
+        "32",
+        "16",
+        "--activation",
+        "tanh",
+        "--no-progress",
+        *flags,
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "tinygrad_ch8", "train", *flags],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_train_diagnostics_writes_the_figure_and_leaves_training_unchanged(tmp_path):
+    pytest.importorskip("matplotlib")
+    watched = train_command("--diagnostics", "run.png", cwd=tmp_path)
+    figure = tmp_path / "run.png"
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and figure.stat().st_size > 20_000
+    assert "diagnostics saved to run.png" in watched
+    plain = train_command(cwd=tmp_path)
+
+    def result_lines(output):
+        return [
+            line.split(",")[0] for line in output.splitlines() if "loss" in line or "test" in line
+        ]
+
+    assert result_lines(watched) == result_lines(plain)  # the monitor only looks
+
+
+def test_the_figure_has_every_panel(problem):
+    pytest.importorskip("matplotlib")
+    import matplotlib.pyplot as plt
+
+    from tinygrad_ch8.viz import plot_training_diagnostics
+
+    model, x, y = problem
+    optimizer = optim.SGD(model.parameters(), lr=LR)
+    monitor = TrainingMonitor(
+        model,
+        every=2,
+        optimizer=optimizer,
+        hessian_every=2,
+        hessian_closure=lambda: F.cross_entropy(model(tg.Tensor(x)), tg.Tensor(y)),
+        lanczos_steps=5,
+    )
+    with monitor:
+        train_classifier(
+            model, optimizer, [(tg.Tensor(x), tg.Tensor(y))] * 5, 1, on_step_end=monitor.on_step_end
+        )
+    figure = plot_training_diagnostics(monitor)
+    titles = [ax.get_title() for ax in figure.axes]
+    assert len(titles) == 6 and all(titles)
+    update_axes = figure.axes[4]
+    assert any(line.get_label() == "1e-3 reference" for line in update_axes.lines)
+    curvature_lines = {line.get_label(): line for line in figure.axes[5].lines}
+    np.testing.assert_allclose(curvature_lines["2/ε"].get_ydata(), [2 / LR] * 3)
+    np.testing.assert_allclose(curvature_lines["λ_max"].get_ydata(), monitor.top_eigenvalues)
+    plt.close(figure)

@@ -17,10 +17,12 @@ import sys
 import time
 
 from .. import backend, data, nn, optim
+from ..functional import cross_entropy
 from ..nn.init import INITIALIZERS
 from ..nn.mlp import ACTIVATIONS
 from ..serialization import save
-from ..training import History, train_classifier
+from ..tensor import Tensor
+from ..training import History, TrainingMonitor, train_classifier
 
 FINAL_LR_FRACTION = 0.01  # the book's advice for ε_τ: about 1% of ε_0
 SGD_DEFAULT_LR = 0.1
@@ -111,6 +113,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--plot", metavar="PATH", help="save loss and accuracy curves to PATH (.png)"
     )
+    parser.add_argument(
+        "--diagnostics",
+        metavar="PATH",
+        help="watch the run from inside (training.TrainingMonitor) and save its figure to PATH (.png)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -152,12 +159,12 @@ def make_optimizer(args: argparse.Namespace, parameters: list):
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.plot:
+    if args.plot or args.diagnostics:
         try:
             import matplotlib
         except ImportError:
             sys.exit(
-                "tinygrad-ch8 train: --plot needs matplotlib, which is not installed: "
+                "tinygrad-ch8 train: --plot and --diagnostics need matplotlib, which is not installed: "
                 "pip install 'tinygrad-ch8[plot]'"
             )
         matplotlib.use("Agg")
@@ -209,16 +216,48 @@ def fit(args: argparse.Namespace) -> tuple[nn.Module, History]:
         f"training {args.hidden or 'no hidden layers'} {args.activation} on {len(y_train)} digits "
         f"({len(y_test)} held out), {args.optimizer}, {args.epochs} epochs, device {device}"
     )
-    history = train_classifier(
-        model,
-        optimizer,
-        loader,
-        args.epochs,
-        test_data=(X_test, y_test),
-        progress=not args.no_progress,
-        on_epoch_end=None if schedule is None else lambda epoch, _: schedule.step(),
-    )
+    monitor = diagnostics_monitor(model, optimizer, X_train, y_train, args.diagnostics)
+    with monitor:
+        history = train_classifier(
+            model,
+            optimizer,
+            loader,
+            args.epochs,
+            test_data=(X_test, y_test),
+            progress=not args.no_progress,
+            on_epoch_end=None if schedule is None else lambda epoch, _: schedule.step(),
+            on_step_end=monitor.on_step_end,
+        )
+    if args.diagnostics:
+        save_diagnostics(monitor, args.diagnostics)
     return model, history
+
+
+DIAGNOSTICS_EVERY, HESSIAN_EVERY, HESSIAN_BATCH = 10, 200, 256
+
+
+def diagnostics_monitor(model, optimizer, X_train, y_train, path) -> TrainingMonitor:
+    """A monitor every 10 steps with λ_max every 200 on 256 training digits; off when ``path`` is None."""
+    probe = (Tensor.from_array(X_train[:HESSIAN_BATCH]), Tensor.from_array(y_train[:HESSIAN_BATCH]))
+    return TrainingMonitor(
+        model,
+        every=DIAGNOSTICS_EVERY,
+        optimizer=optimizer,
+        hessian_every=HESSIAN_EVERY if "lr" in optimizer.defaults else None,
+        hessian_closure=lambda: cross_entropy(model(probe[0]), probe[1]),
+        enabled=path is not None,
+    )
+
+
+def save_diagnostics(monitor: TrainingMonitor, path: str) -> None:
+    import matplotlib.pyplot as plt
+
+    from ..viz.diagnostics_plots import plot_training_diagnostics
+
+    figure = plot_training_diagnostics(monitor, title="tinygrad-ch8 train: the run from inside")
+    figure.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(figure)
+    print(f"diagnostics saved to {path}")
 
 
 def plot_history(history: History, path: str) -> None:

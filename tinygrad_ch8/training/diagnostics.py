@@ -118,7 +118,8 @@ class TrainingMonitor:
         bins: bins per histogram.
         hessian_every: record λ_max every so many steps (None: never); needs ``hessian_closure``.
         hessian_closure: returns the loss whose Hessian is measured, with its graph (e.g. the
-            loss on a fixed batch); called with the monitor's hooks removed.
+            loss on a fixed batch); called with the monitor's hooks removed, and the model's
+            buffers (batch norm's running averages) put back afterwards.
         lanczos_steps: Hessian-vector products per λ_max estimate.
         enabled: False makes the monitor do nothing, not even install a hook.
 
@@ -271,7 +272,11 @@ class TrainingMonitor:
 
     def _record_curvature(self, step: int) -> None:
         params = [p for p in self.named_parameters.values() if p.requires_grad]
+        # the probe's forward pass must not move batch norm's running averages
+        buffers = [(buffer, buffer.data.copy()) for buffer in self.model.buffers()]
         spectrum = hessian_spectrum(self.hessian_closure, params, self.lanczos_steps, rng=step)
+        for buffer, values in buffers:
+            buffer.data[...] = values
         self.hessian_steps.append(step)
         self.top_eigenvalues.append(float(spectrum[-1]))
         self.hessian_learning_rates.append(self._learning_rate())
