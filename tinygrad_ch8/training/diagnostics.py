@@ -67,13 +67,17 @@ def saturated_fraction(h, kind: str) -> float:
 
 
 def _histogram(values, bins: int, value_range: tuple | None) -> tuple:
-    """(counts, bin edges) as host arrays; the range is the data's when none is given."""
+    """(counts, bin edges) as host arrays, ``bins`` equal bins over the range (the data's when
+    none is given), the top edge in the last bin as in ``numpy.histogram``. Counting bin
+    indices is several times faster than ``numpy.histogram``, which handles uneven bins too."""
     xp = backend.array_module(values)
     if value_range is None:
         low, high = float(values.min()), float(values.max())
         value_range = (low, high) if high > low else (low - 0.5, high + 0.5)
-    counts, edges = xp.histogram(values, bins=bins, range=value_range)
-    return backend.to_numpy(counts), backend.to_numpy(edges)
+    low, high = value_range
+    index = ((values.ravel() - low) * (bins / (high - low))).astype("int64")
+    counts = xp.bincount(xp.clip(index, 0, bins - 1), minlength=bins)
+    return backend.to_numpy(counts), backend.numpy.linspace(low, high, bins + 1)
 
 
 def _norm(array) -> float:
