@@ -14,7 +14,7 @@ noisy, so they are smoothed by a bias-corrected exponential moving average of th
     m_k = β m_{k−1} + (1 − β) log L_k,   L̄_k = exp(m_k / (1 − β^(k+1))),
 
 and the suggestion is the ε where the smoothed loss falls fastest relative to its size, the
-most negative d log L̄ / d log ε. On the quadratic ½λθ² one step multiplies the loss by
+most negative d log L̄ / d log ε (a secant over a few steps, before L̄'s lowest point). On the quadratic ½λθ² one step multiplies the loss by
 (1 − ελ)², so that point is ε = 1/λ, the best fixed step. (Averaging the losses themselves
 instead, as fastai does, caps how fast L̄ can fall at a factor β per step, so every step after
 the loss has collapsed looks equally steep and the first of them, too small an ε, is picked.)
@@ -44,21 +44,29 @@ class LRRangeResult:
     suggestion: float
 
 
-def steepest_drop(learning_rates: Sequence[float], smoothed_losses: Sequence[float]) -> float:
-    """The ε where log L̄ falls fastest against log ε (central differences; one-sided at the ends)."""
+def steepest_drop(
+    learning_rates: Sequence[float], smoothed_losses: Sequence[float], window: int = 3
+) -> float:
+    """The ε where log L̄ falls fastest against log ε, before L̄ reaches its lowest value.
+
+    The slope at step k is the secant from step k − ``window`` to step k + ``window`` (cut at
+    the ends): the minibatch noise left in L̄ makes differences of neighbouring points
+    unreliable, most of all at the start, where ε is too small to change the loss at all.
+    """
     if len(learning_rates) < 3:
         raise ValueError(
             f"steepest_drop: needs at least 3 points of the sweep, got {len(learning_rates)}"
         )
     log_lr = [math.log(lr) for lr in learning_rates]
     log_loss = [math.log(loss) for loss in smoothed_losses]
+    bottom = min(range(len(log_loss)), key=log_loss.__getitem__)
     last = len(log_lr) - 1
-    slopes = [
-        (log_loss[min(k + 1, last)] - log_loss[max(k - 1, 0)])
-        / (log_lr[min(k + 1, last)] - log_lr[max(k - 1, 0)])
-        for k in range(len(log_lr))
-    ]
-    return learning_rates[min(range(len(slopes)), key=slopes.__getitem__)]
+
+    def slope(k: int) -> float:
+        before, after = max(k - window, 0), min(k + window, last)
+        return (log_loss[after] - log_loss[before]) / (log_lr[after] - log_lr[before])
+
+    return learning_rates[min(range(max(bottom, 1) + 1), key=slope)]
 
 
 def lr_range_test(
