@@ -58,6 +58,14 @@ def test_hook_sees_the_total_gradient_once_and_its_replacement_flows_on():
     np.testing.assert_allclose(x.grad.numpy(), [100.0, 200.0])  # 50 · 2x
 
 
+def test_a_hook_changing_the_shape_is_refused():
+    x = leaf([1.0, 2.0])
+    h = x * 2.0
+    h.register_hook(lambda g: g.sum())
+    with pytest.raises(ValueError, match=r"register_hook: .* shape \(\) .* shape \(2,\)"):
+        h.sum().backward()
+
+
 def test_leaf_hook_sees_this_pass_before_it_is_added_into_grad():
     x = leaf([1.0, 2.0])
     seen = []

@@ -156,7 +156,13 @@ def _run_hooks(tensor: Tensor, gradient: Tensor) -> Tensor:
     for hook in list(tensor.gradient_hooks):
         replacement = hook(gradient)
         if replacement is not None:
-            gradient = tensor._lift(replacement)
+            replacement = tensor._lift(replacement)
+            if replacement.shape != gradient.shape:
+                raise ValueError(
+                    f"register_hook: a hook returned a gradient of shape {replacement.shape} for a "
+                    f"tensor of shape {tensor.shape}; it must keep the shape"
+                )
+            gradient = replacement
     return gradient
 
 
