@@ -1,4 +1,4 @@
-"""Reproduces Glorot & Bengio (2010), Fig. 2: the top hidden layer of a deep sigmoid network saturates.
+"""Reproduces Glorot & Bengio (2010), Fig. 2: the top layer of a deep sigmoid network saturates.
 
 Paper: X. Glorot and Y. Bengio, "Understanding the difficulty of training deep feedforward
 neural networks", AISTATS 2010. Fig. 2 follows the mean and spread of each hidden layer's
@@ -19,10 +19,10 @@ made for layers 1-3.
 Claims (full run): the top layer's mean activation falls below 0.2 by step 2,000 and stays
 below it to the end; layers 1-3 stay within 0.5 ± 0.05 throughout; test accuracy at step 2,000
 is near chance (≤ 20%); the tanh network with normalized initialization, trained the same way
-for 2,016 steps, keeps its top layer's mean within 0.2 half-ranges of the centre of tanh's range (the sigmoid's
-ends about 0.8 away) and its saturated fraction (|h| > 0.97) at most 0.2 at every record, and
-reaches ≥ 90% test accuracy by step 2,000. ``--fast`` runs 288 steps and decides
-the claims about the lower layers and the tanh network's saturation over them.
+for 2,016 steps, keeps its top layer's mean within 0.2 half-ranges of the centre of tanh's
+range (the sigmoid's ends about 0.8 away) and its saturated fraction (|h| > 0.97) at most 0.2
+at every record, and reaches ≥ 90% test accuracy by step 2,000. ``--fast`` runs 288 steps and
+decides the claims about the lower layers and the tanh network's saturation over them.
 
     python examples/reproduce_glorot_bengio.py [--fast] [--seed N] [--out DIR]
 """

@@ -1,4 +1,4 @@
-"""Reproduces Smith (2017), §3.3 and Fig. 3: one short run with a growing learning rate finds a good ε.
+"""Reproduces Smith (2017), §3.3 and Fig. 3: one run with a growing learning rate finds a good ε.
 
 Paper: L. N. Smith, "Cyclical Learning Rates for Training Neural Networks", WACV 2017. Its
 "LR range test" trains once while the learning rate grows, and reads off the plot of
@@ -49,7 +49,7 @@ def network(seed: int) -> nn.Module:
 
 
 def minibatches(X, y, epochs: int, seed: int) -> list:
-    """The minibatches of ``epochs`` passes, in the order a fixed-rate run with this seed sees them."""
+    """The minibatches of ``epochs`` passes, in the order a fixed-rate run with ``seed`` sees them."""
     loader = data.DataLoader(X, y, BATCH, rng=seed)
     return [batch for _ in range(epochs) for batch in loader]
 
@@ -126,7 +126,8 @@ def main():
     sweep_seconds = time.perf_counter() - start
     steps_planned = len(minibatches(X, y, SWEEP_EPOCHS, args.seed))
     print(
-        f"range test: {len(result.learning_rates)} of {steps_planned} steps in {sweep_seconds:.1f} s, "
+        f"range test: {len(result.learning_rates)} of {steps_planned} steps in "
+        f"{sweep_seconds:.1f} s, "
         f"ε from {result.learning_rates[0]:.1e} to {result.learning_rates[-1]:.2f}; "
         f"suggestion ε = {result.suggestion:.3g}"
     )

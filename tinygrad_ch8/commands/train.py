@@ -116,7 +116,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--diagnostics",
         metavar="PATH",
-        help="watch the run from inside (training.TrainingMonitor) and save its figure to PATH (.png)",
+        help="watch the run from inside (training.TrainingMonitor); save its figure to PATH (.png)",
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
@@ -164,8 +164,8 @@ def run(args: argparse.Namespace) -> int:
             import matplotlib
         except ImportError:
             sys.exit(
-                "tinygrad-ch8 train: --plot and --diagnostics need matplotlib, which is not installed: "
-                "pip install 'tinygrad-ch8[plot]'"
+                "tinygrad-ch8 train: --plot and --diagnostics need matplotlib, which is not "
+                "installed: pip install 'tinygrad-ch8[plot]'"
             )
         matplotlib.use("Agg")
     try:
@@ -237,7 +237,7 @@ DIAGNOSTICS_EVERY, HESSIAN_EVERY, HESSIAN_BATCH = 10, 200, 256
 
 
 def diagnostics_monitor(model, optimizer, X_train, y_train, path) -> TrainingMonitor:
-    """A monitor every 10 steps with λ_max every 200 on 256 training digits; off when ``path`` is None."""
+    """A monitor every 10 steps, λ_max every 200 on 256 training digits; off when ``path`` is None."""
     probe = (Tensor.from_array(X_train[:HESSIAN_BATCH]), Tensor.from_array(y_train[:HESSIAN_BATCH]))
     return TrainingMonitor(
         model,

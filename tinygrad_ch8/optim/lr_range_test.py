@@ -14,8 +14,8 @@ noisy, so they are smoothed by a bias-corrected exponential moving average of th
     m_k = β m_{k−1} + (1 − β) log L_k,   L̄_k = exp(m_k / (1 − β^(k+1))),
 
 and the suggestion is the ε where the smoothed loss falls fastest relative to its size, the
-most negative d log L̄ / d log ε (a secant over a few steps, before L̄'s lowest point). On the quadratic ½λθ² one step multiplies the loss by
-(1 − ελ)², so that point is ε = 1/λ, the best fixed step. (Averaging the losses themselves
+most negative d log L̄ / d log ε (a secant over a few steps, before L̄'s lowest point). On
+the quadratic ½λθ² one step multiplies the loss by (1 − ελ)², so that point is ε = 1/λ, the best fixed step. (Averaging the losses themselves
 instead, as fastai does, caps how fast L̄ can fall at a factor β per step, so every step after
 the loss has collapsed looks equally steep and the first of them, too small an ε, is picked.)
 The sweep stops early once L̄ exceeds

@@ -151,7 +151,8 @@ class TrainingMonitor:
             )
         if hessian_every is not None and hessian_closure is None:
             raise ValueError(
-                "TrainingMonitor: hessian_every needs hessian_closure, a function returning the loss"
+                "TrainingMonitor: hessian_every needs hessian_closure, a function returning "
+                "the loss"
             )
         self.model, self.every, self.optimizer, self.bins = model, every, optimizer, bins
         self.hessian_every, self.hessian_closure = hessian_every, hessian_closure
