@@ -14,7 +14,8 @@ Measures, and prints as one markdown table with the targets of issue 2:
 2. per-op overhead: a 3-element add, forward only and forward + backward, in microseconds,
    next to the same add on bare arrays;
 3. the cost of a Hessian-vector product over one gradient on the middle MLP (target ≤ 3);
-4. resident memory after 1,000 training steps against after 10 (target: no growth).
+4. resident memory after 1,000 training steps against after 10 (target: no growth);
+5. the training monitor's cost per step, off, recording every step and every 10th (CPU, reported).
 
 Engine and baseline runs are timed in turn after a warm-up and each side's median is reported,
 so a machine shared with other work affects both sides alike; rerun and keep the best when it
@@ -216,6 +217,44 @@ def measure_hvp(xp, repeats, synchronize) -> tuple[float, float]:
     return medians["gradient"], medians["hvp"]
 
 
+MONITOR_SIZE = (32, 64, 100, 3)  # a small tanh MLP, where the monitor's share is largest
+
+
+def measure_monitor(repeats, synchronize) -> dict:
+    """Seconds per training step (SGD, tanh MLP) without a monitor, with one switched off, and
+    with one recording every step and every 10th step (issue 11: its cost when on). Each
+    setting trains its own copy of the model, so the runs do not see each other's hooks."""
+    from tinygrad_ch8 import nn, optim
+    from tinygrad_ch8.training import TrainingMonitor, loss_closure
+
+    batch, inputs, hidden, depth = MONITOR_SIZE
+    rng = numpy.random.default_rng(0)
+    x = tg.Tensor(rng.standard_normal((batch, inputs)).astype(numpy.float32))
+    y = tg.Tensor(rng.integers(0, CLASSES, size=batch))
+    settings = {
+        "no monitor": None,
+        "monitor off": {"enabled": False},
+        "monitor every step": {"every": 1},
+        "monitor every 10 steps": {"every": 10},
+    }
+
+    def training_run(setting):
+        model = nn.mlp(inputs, [hidden] * depth, CLASSES, activation="tanh", rng=0)
+        optimizer = optim.SGD(model.parameters(), lr=LEARNING_RATE)
+        monitor = None if setting is None else TrainingMonitor(model, **setting).attach()
+        steps = iter(range(10**9))
+
+        def run():
+            loss = optimizer.step(loss_closure(model, F.cross_entropy, x, y, []))
+            if monitor is not None:
+                monitor.on_step_end(next(steps), loss.item())
+
+        return run
+
+    runs = {name: training_run(setting) for name, setting in settings.items()}
+    return interleaved_medians(runs, repeats * 10, synchronize)
+
+
 def resident_bytes() -> int:
     """Resident set size now (from /proc/self/statm), or the peak where /proc is missing."""
     try:
@@ -313,6 +352,20 @@ def main(argv=None) -> int:
             hvp / gradient <= HVP_TARGET,
         )
     )
+
+    if args.device == "cpu":  # the monitor's statistics are host-side work either way
+        monitor = measure_monitor(repeats, synchronize)
+        for name in ("monitor off", "monitor every step", "monitor every 10 steps"):
+            rows.append(
+                (
+                    f"training step {MONITOR_SIZE} tanh, {name}",
+                    f"{monitor[name] * 1e3:.3f} ms",
+                    f"{monitor['no monitor'] * 1e3:.3f} ms (none)",
+                    f"{monitor[name] / monitor['no monitor']:.2f}",
+                    "(report)",
+                    None,
+                )
+            )
 
     after_ten, after_many = measure_memory(xp, args.device, memory_steps)
     growth = after_many - after_ten

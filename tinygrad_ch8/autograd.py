@@ -91,6 +91,7 @@ def _run(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=N
     at_output = {}  # Function -> gradient of its output
     found = {}  # id(input) -> gradient, for grad()
     stored = set()  # ids of the arrays handed to leaves' .grad in this pass
+    hooked_leaves = {}  # leaf -> its gradient, held back until the pass is over for its hooks
     anomaly = is_anomaly_enabled()
     with set_grad_enabled(create_graph):
         for out, g in zip(outputs, grad_outputs, strict=True):
@@ -99,11 +100,18 @@ def _run(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=N
             if wanted is not None and id(out) in wanted:
                 _accumulate(found, id(out), g)
             elif wanted is None and out.grad_fn is None and out.requires_grad:
-                _store_leaf_grad(out, g, stored)
+                _give_leaf(out, g, stored, hooked_leaves)
         for fn in order:
             gy = at_output.pop(fn, None)
             if gy is None:
                 continue
+            output = fn.output if fn.hooked else None
+            if output is not None:  # all of its gradient has arrived: the hooks see the total
+                gy = _run_hooks(output, gy)
+                if wanted is not None and id(output) in wanted:
+                    found[id(output)] = gy
+                elif wanted is None and output.retains_grad:
+                    _store_leaf_grad(output, gy, stored)
             try:
                 gxs = fn.backward(gy)
             except FloatingPointError as error:  # an op inside this backward, in anomaly mode
@@ -123,11 +131,39 @@ def _run(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=N
                 if x.grad_fn is not None:
                     _accumulate(at_output, x.grad_fn, gx)
                 elif wanted is None:
-                    _store_leaf_grad(x, gx, stored)
+                    _give_leaf(x, gx, stored, hooked_leaves)
+        for leaf, gx in hooked_leaves.items():
+            _store_leaf_grad(leaf, _run_hooks(leaf, gx), stored)
+        for x in inputs or ():
+            if x.gradient_hooks and x.grad_fn is None and id(x) in found:
+                found[id(x)] = _run_hooks(x, found[id(x)])
     if not retain_graph:
         for fn in order:
             fn.release()
     return found
+
+
+def _give_leaf(leaf: Tensor, gx: Tensor, stored: set, hooked_leaves: dict) -> None:
+    """Add ``gx`` into ``leaf.grad`` now, or, when the leaf has hooks, into ``hooked_leaves``."""
+    if leaf.gradient_hooks:
+        _accumulate(hooked_leaves, leaf, gx)
+    else:
+        _store_leaf_grad(leaf, gx, stored)
+
+
+def _run_hooks(tensor: Tensor, gradient: Tensor) -> Tensor:
+    """``gradient`` passed through ``tensor``'s hooks in order; a hook returning a Tensor replaces it."""
+    for hook in list(tensor.gradient_hooks):
+        replacement = hook(gradient)
+        if replacement is not None:
+            replacement = tensor._lift(replacement)
+            if replacement.shape != gradient.shape:
+                raise ValueError(
+                    f"register_hook: a hook returned a gradient of shape {replacement.shape} for a "
+                    f"tensor of shape {tensor.shape}; it must keep the shape"
+                )
+            gradient = replacement
+    return gradient
 
 
 def _store_leaf_grad(leaf: Tensor, gx: Tensor, stored: set) -> None:

@@ -20,6 +20,7 @@ from .grad_mode import check_finite
 # tensor.py defines Tensor before it imports the ops that import this module
 from .tensor import Tensor
 
+
 class Function:
     """One differentiable op. Subclasses define ``forward(*arrays)`` and ``backward(gy)``.
 
@@ -30,6 +31,7 @@ class Function:
 
     inputs: tuple | None = None
     needs_input_grad: tuple = ()
+    hooked = False  # set when the output has gradient hooks or retains its gradient
 
     def __call__(self, *inputs):
         if len(inputs) == 1:  # most ops: nothing to compare devices with

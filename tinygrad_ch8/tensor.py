@@ -14,6 +14,7 @@ stays float64; float dtypes that meet follow NumPy's promotion.
 from __future__ import annotations
 
 from . import backend
+from .hooks import HookHandle
 
 
 class Tensor:
@@ -154,6 +155,42 @@ class Tensor:
                 differentiated again (Hessian-vector products).
         """
         autograd.backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+
+    # ------------------------------------------------------------ gradient hooks (PyTorch's names)
+    retains_grad: bool = False
+    gradient_hooks: tuple = ()  # a list of this tensor's own once a hook is registered
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` after ``backward()`` (leaves keep theirs).
+
+        As in PyTorch, ``.grad`` adds up over backward passes and holds the gradient after any
+        hooks registered with ``register_hook``; ``autograd.grad`` leaves it alone.
+        """
+        self._check_hookable("retain_grad")
+        if self.grad_fn is not None:
+            self.retains_grad = True
+            self.grad_fn.hooked = True
+
+    def register_hook(self, hook) -> HookHandle:
+        """Call ``hook(gradient)`` whenever a backward pass computes the gradient of this tensor.
+
+        A Tensor that the hook returns replaces the gradient (in what flows on and in ``.grad``);
+        None keeps it. On a leaf the hook sees this pass's gradient before it is added into ``.grad``.
+        Returns a handle whose ``remove()`` takes the hook away.
+        """
+        self._check_hookable("register_hook")
+        if "gradient_hooks" not in vars(self):
+            self.gradient_hooks = []
+        if self.grad_fn is not None:
+            self.grad_fn.hooked = True
+        self.gradient_hooks.append(hook)
+        return HookHandle(self.gradient_hooks, hook)
+
+    def _check_hookable(self, method: str) -> None:
+        if not self.requires_grad:
+            raise RuntimeError(
+                f"{method}: this tensor does not require grad, so no gradient reaches it"
+            )
 
     # ------------------------------------------------------------ arithmetic
     def __add__(self, other) -> Tensor:

@@ -36,10 +36,12 @@ import time
 from collections.abc import Callable
 
 from .. import backend, data, nn, optim
+from ..functional import cross_entropy
 from ..nn.init import INITIALIZERS
 from ..nn.mlp import ACTIVATIONS
 from ..serialization import load, save
-from ..training import Diverged, History, train_classifier
+from ..tensor import Tensor
+from ..training import Diverged, History, TrainingMonitor, train_classifier
 from .checks import (
     INTERRUPTED,
     PLOT_EXTENSIONS,
@@ -196,6 +198,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--plot", metavar="PATH", help="save loss and accuracy curves to PATH (.png, .pdf, .svg)"
+    )
+    parser.add_argument(
+        "--diagnostics",
+        metavar="PATH",
+        help="watch the run from inside (training.TrainingMonitor); save its figure to PATH (.png)",
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
@@ -497,13 +504,20 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         check_output_path("--plot", args.plot, PLOT_EXTENSIONS)
         require("matplotlib", "plot", "--plot").use("Agg")
+    if args.diagnostics:
+        check_output_path("--diagnostics", args.diagnostics, PLOT_EXTENSIONS)
+        require("matplotlib", "plot", "--diagnostics").use("Agg")
     session = build(settings, args.device)
     if saved is not None:
         restore(session, saved, f"--resume {args.resume}")
     print(describe(session, args.device, len(session.loader.X)))
     start = time.perf_counter()
+    monitor = diagnostics_monitor(session, args.diagnostics)
     try:
-        train(session, save_path, progress=not args.no_progress)
+        with monitor:
+            train(
+                session, save_path, progress=not args.no_progress, on_step_end=monitor.on_step_end
+            )
     except Interrupted:
         print(f"tinygrad-ch8 train: {stop_report(session, save_path)}", file=sys.stderr)
         return INTERRUPTED
@@ -534,6 +548,8 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         plot_history(history, args.plot)
         print(f"curves saved to {args.plot}")
+    if args.diagnostics:
+        save_diagnostics(monitor, args.diagnostics)
     print(f"test accuracy: {100 * history.test_accuracy[-1]:.1f}%")
     return 0
 
@@ -546,6 +562,35 @@ def stop_report(session: Session, save_path: str | None) -> str:
         f"{where}; {save_path} holds the run after {plural(session.epochs_done, 'epoch')}: "
         f"continue it with tinygrad-ch8 train --resume {save_path}"
     )
+
+
+DIAGNOSTICS_EVERY, HESSIAN_EVERY, HESSIAN_BATCH = 10, 200, 256
+
+
+def diagnostics_monitor(session: Session, path: str | None) -> TrainingMonitor:
+    """A monitor every 10 steps, λ_max every 200 on 256 training digits; off when ``path`` is None."""
+    model, optimizer = session.model, session.optimizer
+    X_train, y_train = session.loader.X, session.loader.y
+    probe = (Tensor.from_array(X_train[:HESSIAN_BATCH]), Tensor.from_array(y_train[:HESSIAN_BATCH]))
+    return TrainingMonitor(
+        model,
+        every=DIAGNOSTICS_EVERY,
+        optimizer=optimizer,
+        hessian_every=HESSIAN_EVERY if "lr" in optimizer.defaults else None,
+        hessian_closure=lambda: cross_entropy(model(probe[0]), probe[1]),
+        enabled=path is not None,
+    )
+
+
+def save_diagnostics(monitor: TrainingMonitor, path: str) -> None:
+    import matplotlib.pyplot as plt
+
+    from ..viz.diagnostics_plots import plot_training_diagnostics
+
+    figure = plot_training_diagnostics(monitor, title="tinygrad-ch8 train: the run from inside")
+    figure.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(figure)
+    print(f"diagnostics saved to {path}")
 
 
 def plot_history(history: History, path: str) -> None:

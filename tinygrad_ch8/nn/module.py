@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 from .. import backend
 from ..grad_mode import no_grad
+from ..hooks import HookHandle
 from ..tensor import Tensor
 
 
@@ -47,18 +48,6 @@ class IncompatibleKeys(NamedTuple):
     unexpected_keys: list
 
 
-class HookHandle:
-    """Returned by ``register_forward_hook``; ``remove()`` detaches the hook again."""
-
-    def __init__(self, hooks: list, hook: Callable):
-        self.hooks = hooks
-        self.hook = hook
-
-    def remove(self) -> None:
-        if self.hook in self.hooks:
-            self.hooks.remove(self.hook)
-
-
 class Module:
     """The base class of every layer and model.
 
@@ -75,11 +64,16 @@ class Module:
     def __call__(self, *inputs):
         output = self.forward(*inputs)
         for hook in list(self.forward_hooks):
-            hook(self, inputs, output)
+            replacement = hook(self, inputs, output)
+            if replacement is not None:
+                output = replacement
         return output
 
     def register_forward_hook(self, hook: Callable) -> HookHandle:
-        """Call ``hook(module, inputs, output)`` after every forward pass (to record activations)."""
+        """Call ``hook(module, inputs, output)`` after every forward pass (to record activations).
+
+        As in PyTorch, a hook that returns a value replaces the output; ``handle.remove()`` detaches it.
+        """
         self.forward_hooks.append(hook)
         return HookHandle(self.forward_hooks, hook)
 

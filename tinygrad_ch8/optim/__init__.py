@@ -2,8 +2,9 @@
 
 First-order methods (8.3, 8.5) are PyTorch-shaped classes over a pure update function on
 arrays: ``SGD`` (with momentum and Nesterov), ``Adagrad``, ``RMSprop``, ``Adam``, ``AdamW``.
-``lr_scheduler`` decays their learning rate; ``PolyakAveraging`` (8.7) averages the
-parameters they visit. Approximate second-order methods (8.6) take a closure.
+``lr_scheduler`` decays their learning rate; ``lr_range_test`` suggests one (Smith 2017);
+``PolyakAveraging`` (8.7) averages the parameters they visit. Approximate second-order
+methods (8.6) take a closure.
 
 ``OPTIMIZERS`` maps each optimizer's lower-case command-line name to its class.
 """
@@ -12,6 +13,7 @@ from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .averaging import PolyakAveraging
+from .lr_range_test import LRRangeResult, lr_range_test
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
@@ -32,6 +34,8 @@ __all__ = [
     "Adam",
     "AdamW",
     "PolyakAveraging",
+    "lr_range_test",
+    "LRRangeResult",
     "lr_scheduler",
     "OPTIMIZERS",
 ]

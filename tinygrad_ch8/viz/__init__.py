@@ -4,6 +4,7 @@ Neither graphviz nor matplotlib is imported until a graph or a figure is drawn, 
 ``import tinygrad_ch8`` needs neither.
 """
 
+from .diagnostics_plots import plot_training_diagnostics
 from .graph import draw_graph, render_graph
 from .plots import (
     plot_contour_paths,
@@ -21,4 +22,5 @@ __all__ = [
     "plot_optimizer_comparison",
     "plot_histograms",
     "plot_gradient_norms",
+    "plot_training_diagnostics",
 ]
