@@ -19,7 +19,14 @@ from collections.abc import Iterable
 
 from .. import backend
 from ..tensor import Tensor
-from .descent import DescentOptimizer
+from .descent import (
+    TOLERANCE_CHANGE,
+    TOLERANCE_GRAD,
+    DescentOptimizer,
+    LastStep,
+    iteration_settings,
+    step_from_last_step,
+)
 from .objective import Objective
 
 
@@ -77,23 +84,20 @@ class BFGS(DescentOptimizer):
         params: Iterable[Tensor] | Iterable[dict],
         max_iter: int = 1,
         max_eval: int | None = None,
-        tolerance_grad: float = 1e-7,
-        tolerance_change: float = 1e-9,
+        tolerance_grad: float = TOLERANCE_GRAD,
+        tolerance_change: float = TOLERANCE_CHANGE,
         line_search_fn: str | None = "strong_wolfe",
     ):
-        defaults = {
-            "max_iter": max_iter,
-            "max_eval": max_eval,
-            "tolerance_grad": tolerance_grad,
-            "tolerance_change": tolerance_change,
-            "line_search_fn": line_search_fn,
-        }
-        super().__init__(params, defaults)
+        super().__init__(
+            params,
+            iteration_settings(
+                max_iter, max_eval, tolerance_grad, tolerance_change, line_search_fn
+            ),
+        )
 
-    def direction(self, objective: Objective, gradient, state: dict):
-        pair = self.latest_pair(state, gradient)
-        if pair is not None:
-            step, gradient_change = pair
+    def direction(self, objective: Objective, gradient, last: LastStep | None, state: dict):
+        if last is not None:
+            step, gradient_change = last.pair(gradient)
             curvature = float(gradient_change @ step)
             if curvature > 1e-10:
                 if "inverse_hessian" not in state:
@@ -109,7 +113,9 @@ class BFGS(DescentOptimizer):
             return -gradient
         return -(state["inverse_hessian"] @ gradient)
 
-    def initial_step(self, value: float, gradient, direction, state: dict) -> float:
+    def initial_step(
+        self, value: float, gradient, direction, last: LastStep | None, state: dict
+    ) -> float:
         if "inverse_hessian" in state:
             return 1.0
-        return self.step_from_last_decrease(value, gradient, direction, state)
+        return step_from_last_step(value, gradient, direction, last)

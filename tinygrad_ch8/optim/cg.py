@@ -23,7 +23,14 @@ import math
 from collections.abc import Callable, Iterable
 
 from ..tensor import Tensor
-from .descent import DescentOptimizer
+from .descent import (
+    TOLERANCE_CHANGE,
+    TOLERANCE_GRAD,
+    DescentOptimizer,
+    LastStep,
+    iteration_settings,
+    step_from_last_step,
+)
 from .objective import Objective
 
 
@@ -151,17 +158,15 @@ class NonlinearCG(DescentOptimizer):
         restart_every: int | None = None,
         max_iter: int = 1,
         max_eval: int | None = None,
-        tolerance_grad: float = 1e-7,
-        tolerance_change: float = 1e-9,
+        tolerance_grad: float = TOLERANCE_GRAD,
+        tolerance_change: float = TOLERANCE_CHANGE,
     ):
         defaults = {
             "beta": beta,
             "restart_every": restart_every,
-            "max_iter": max_iter,
-            "max_eval": max_eval,
-            "tolerance_grad": tolerance_grad,
-            "tolerance_change": tolerance_change,
-            "line_search_fn": "strong_wolfe",
+            **iteration_settings(
+                max_iter, max_eval, tolerance_grad, tolerance_change, "strong_wolfe"
+            ),
         }
         super().__init__(params, defaults)
 
@@ -178,23 +183,25 @@ class NonlinearCG(DescentOptimizer):
                 "NonlinearCG needs the strong Wolfe line search to keep its directions conjugate"
             )
 
-    def direction(self, objective: Objective, gradient, state: dict):
+    def direction(self, objective: Objective, gradient, last: LastStep | None, state: dict):
         group = self.param_groups[0]
         restart_every = group["restart_every"] or gradient.shape[0]
         steepest = -gradient
-        if "d" not in state or state["since_restart"] >= restart_every:
+        if last is None or state["since_restart"] >= restart_every:
             state["since_restart"] = 1
             return steepest
-        previous_gradient = state["previous_grad"]
+        previous_gradient = last.gradient
         if abs(float(gradient @ previous_gradient)) >= 0.2 * float(gradient @ gradient):
             state["since_restart"] = 1
             return steepest
-        d = steepest + conjugate_beta(gradient, previous_gradient, group["beta"]) * state["d"]
+        d = steepest + conjugate_beta(gradient, previous_gradient, group["beta"]) * last.direction
         if float(gradient @ d) >= 0:
             state["since_restart"] = 1
             return steepest
         state["since_restart"] += 1
         return d
 
-    def initial_step(self, value: float, gradient, direction, state: dict) -> float:
-        return self.step_from_last_decrease(value, gradient, direction, state)
+    def initial_step(
+        self, value: float, gradient, direction, last: LastStep | None, state: dict
+    ) -> float:
+        return step_from_last_step(value, gradient, direction, last)

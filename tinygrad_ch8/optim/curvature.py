@@ -79,7 +79,7 @@ def hessian_spectrum(
 
 
 def _gradient_and_spectrum(closure, params, steps: int, rng, caller: str) -> tuple:
-    objective = Objective(params, closure, caller, hessian=True)
+    objective = Objective(params, closure, caller, uses_hvp=True)
     _, gradient = objective.evaluate()
     start = backend.rng(rng).standard_normal(gradient.shape[0]).astype(gradient.dtype)
     return gradient, lanczos(

@@ -14,7 +14,13 @@ from collections.abc import Iterable
 
 from .. import backend
 from ..tensor import Tensor
-from .descent import DescentOptimizer
+from .descent import (
+    TOLERANCE_CHANGE,
+    TOLERANCE_GRAD,
+    DescentOptimizer,
+    LastStep,
+    iteration_settings,
+)
 from .objective import Objective
 
 
@@ -93,19 +99,17 @@ class LBFGS(DescentOptimizer):
         lr: float = 1,
         max_iter: int = 20,
         max_eval: int | None = None,
-        tolerance_grad: float = 1e-7,
-        tolerance_change: float = 1e-9,
+        tolerance_grad: float = TOLERANCE_GRAD,
+        tolerance_change: float = TOLERANCE_CHANGE,
         history_size: int = 10,
         line_search_fn: str | None = "strong_wolfe",
     ):
         defaults = {
             "lr": lr,
-            "max_iter": max_iter,
-            "max_eval": max_eval,
-            "tolerance_grad": tolerance_grad,
-            "tolerance_change": tolerance_change,
             "history_size": history_size,
-            "line_search_fn": line_search_fn,
+            **iteration_settings(
+                max_iter, max_eval, tolerance_grad, tolerance_change, line_search_fn
+            ),
         }
         super().__init__(params, defaults)
 
@@ -118,11 +122,10 @@ class LBFGS(DescentOptimizer):
                 f"invalid history_size: {group['history_size']} (it must be an int >= 1)"
             )
 
-    def direction(self, objective: Objective, gradient, state: dict):
-        pair = self.latest_pair(state, gradient)
-        if pair is None:
+    def direction(self, objective: Objective, gradient, last: LastStep | None, state: dict):
+        if last is None:
             return -gradient
-        step, gradient_change = pair
+        step, gradient_change = last.pair(gradient)
         curvature = float(gradient_change @ step)
         if curvature > 1e-10:
             xp = backend.array_module(gradient)
@@ -141,7 +144,9 @@ class LBFGS(DescentOptimizer):
             gradient, state["steps"], state["gradient_changes"], state["gamma"]
         )
 
-    def initial_step(self, value: float, gradient, direction, state: dict) -> float:
+    def initial_step(
+        self, value: float, gradient, direction, last: LastStep | None, state: dict
+    ) -> float:
         lr = self.param_groups[0]["lr"]
         if state["n_iter"] == 1:
             return min(1.0, 1.0 / float(abs(gradient).sum())) * lr

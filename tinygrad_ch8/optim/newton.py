@@ -25,7 +25,13 @@ from collections.abc import Iterable
 
 from .. import backend
 from ..tensor import Tensor
-from .descent import DescentOptimizer
+from .descent import (
+    TOLERANCE_CHANGE,
+    TOLERANCE_GRAD,
+    DescentOptimizer,
+    LastStep,
+    iteration_settings,
+)
 from .objective import Objective
 from .optimizer import check_nonnegative
 
@@ -106,7 +112,7 @@ class Newton(DescentOptimizer):
         opt.step(lambda: ((A @ w - b) ** 2).sum())     # a quadratic: solved in one step
     """
 
-    hessian = True
+    uses_hvp = True
 
     def __init__(
         self,
@@ -114,17 +120,15 @@ class Newton(DescentOptimizer):
         damping: float = 0.0,
         max_iter: int = 1,
         max_eval: int | None = None,
-        tolerance_grad: float = 1e-7,
-        tolerance_change: float = 1e-9,
+        tolerance_grad: float = TOLERANCE_GRAD,
+        tolerance_change: float = TOLERANCE_CHANGE,
         line_search_fn: str | None = None,
     ):
         defaults = {
             "damping": damping,
-            "max_iter": max_iter,
-            "max_eval": max_eval,
-            "tolerance_grad": tolerance_grad,
-            "tolerance_change": tolerance_change,
-            "line_search_fn": line_search_fn,
+            **iteration_settings(
+                max_iter, max_eval, tolerance_grad, tolerance_change, line_search_fn
+            ),
         }
         super().__init__(params, defaults)
 
@@ -132,7 +136,7 @@ class Newton(DescentOptimizer):
         super().check_hyperparameters(group)
         check_nonnegative("damping", group["damping"])
 
-    def direction(self, objective: Objective, gradient, state: dict):
+    def direction(self, objective: Objective, gradient, last: LastStep | None, state: dict):
         damping = self.param_groups[0]["damping"]
         d, state["damping"] = newton_direction(
             hessian_matrix(objective, gradient), gradient, damping

@@ -29,7 +29,14 @@ from collections.abc import Iterable
 
 from ..tensor import Tensor
 from .cg import conjugate_gradient
-from .descent import DescentOptimizer
+from .descent import (
+    TOLERANCE_CHANGE,
+    TOLERANCE_GRAD,
+    DescentOptimizer,
+    LastStep,
+    iteration_settings,
+    step_from_last_step,
+)
 from .objective import Objective
 from .optimizer import check_nonnegative
 
@@ -85,7 +92,7 @@ class NewtonCG(DescentOptimizer):
             opt.step(lambda: F.cross_entropy(model(batch_x), batch_y))
     """
 
-    hessian = True
+    uses_hvp = True
 
     def __init__(
         self,
@@ -95,19 +102,17 @@ class NewtonCG(DescentOptimizer):
         cg_tol: float | None = None,
         max_iter: int = 1,
         max_eval: int | None = None,
-        tolerance_grad: float = 1e-7,
-        tolerance_change: float = 1e-9,
+        tolerance_grad: float = TOLERANCE_GRAD,
+        tolerance_change: float = TOLERANCE_CHANGE,
         line_search_fn: str | None = "strong_wolfe",
     ):
         defaults = {
             "damping": damping,
             "max_cg_iter": max_cg_iter,
             "cg_tol": cg_tol,
-            "max_iter": max_iter,
-            "max_eval": max_eval,
-            "tolerance_grad": tolerance_grad,
-            "tolerance_change": tolerance_change,
-            "line_search_fn": line_search_fn,
+            **iteration_settings(
+                max_iter, max_eval, tolerance_grad, tolerance_change, line_search_fn
+            ),
         }
         super().__init__(params, defaults)
 
@@ -121,7 +126,7 @@ class NewtonCG(DescentOptimizer):
         if group["cg_tol"] is not None and not 0 < group["cg_tol"] < 1:
             raise ValueError(f"invalid cg_tol: {group['cg_tol']} (it must be None or in (0, 1))")
 
-    def direction(self, objective: Objective, gradient, state: dict):
+    def direction(self, objective: Objective, gradient, last: LastStep | None, state: dict):
         group = self.param_groups[0]
         damping = state.setdefault("damping", group["damping"])
         gradient_norm = math.sqrt(float(gradient @ gradient))
@@ -138,8 +143,10 @@ class NewtonCG(DescentOptimizer):
         state["model_curvature"] = result.curvature
         return result.x
 
-    def initial_step(self, value: float, gradient, direction, state: dict) -> float:
-        return self.step_from_last_decrease(value, gradient, direction, state)
+    def initial_step(
+        self, value: float, gradient, direction, last: LastStep | None, state: dict
+    ) -> float:
+        return step_from_last_step(value, gradient, direction, last)
 
     def after_step(self, state: dict, alpha: float, value: float, new_value: float) -> None:
         predicted = alpha * state["model_slope"] + 0.5 * alpha * alpha * state["model_curvature"]

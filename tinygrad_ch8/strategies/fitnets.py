@@ -25,7 +25,6 @@ layer; it is thrown away after stage 1.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -35,7 +34,7 @@ from ..functional import cross_entropy, softmax
 from ..nn.layers import Sequential
 from ..nn.module import Module
 from ..tensor import Tensor
-from .pretraining import frozen_features
+from ..training import frozen_features, train_classifier
 
 
 @dataclass
@@ -106,13 +105,11 @@ def train_hints(
     guided = Sequential(*student.layers[:guided_layer])
     student.train()
 
-    def loss_of_batch(inputs: Tensor, teacher_hint: Tensor) -> Tensor:
-        return hint_loss(teacher_hint, regressor(guided(inputs)))
+    def loss_of_batch(regressed_guided: Tensor, teacher_hint: Tensor) -> Tensor:
+        return hint_loss(teacher_hint, regressed_guided)
 
     loader = DataLoader(X, hints, batch_size=batch_size, rng=rng)
-    return _fit(
-        loss_of_batch, guided.parameters() + regressor.parameters(), loader, epochs, make_optimizer
-    )
+    return _fit(Sequential(guided, regressor), loss_of_batch, loader, epochs, make_optimizer)
 
 
 def train_distillation(
@@ -137,9 +134,9 @@ def train_distillation(
     teacher_logits = frozen_features([teacher], X)
     student.train()
 
-    def loss_of_batch(inputs: Tensor, rows: Tensor) -> Tensor:
+    def loss_of_batch(student_logits: Tensor, rows: Tensor) -> Tensor:
         return distillation_loss(
-            student(inputs),
+            student_logits,
             Tensor.from_array(teacher_logits[rows.data]),
             y[rows.data],
             temperature,
@@ -149,7 +146,7 @@ def train_distillation(
     # the loader's targets are row numbers, so one batch can fetch both its labels and the teacher's logits
     rows = backend.array_module(X).arange(len(X))
     loader = DataLoader(X, rows, batch_size=batch_size, rng=rng)
-    return _fit(loss_of_batch, student.parameters(), loader, epochs, make_optimizer)
+    return _fit(student, loss_of_batch, loader, epochs, make_optimizer)
 
 
 def train_fitnet(
@@ -207,16 +204,16 @@ def train_fitnet(
 
 
 def _fit(
-    loss_of_batch: Callable,
-    params: list,
+    model: Module,
+    loss_fn: Callable,
     loader: DataLoader,
     epochs: int,
     make_optimizer: Callable[[list], object],
 ) -> list:
-    """Minibatch training of ``params`` on ``loss_of_batch(inputs, targets)``; the loss of every step."""
-    optimizer = make_optimizer(params)
-    losses = []
-    for _ in range(epochs):
-        for inputs, targets in loader:
-            losses.append(optimizer.step(functools.partial(loss_of_batch, inputs, targets)).item())
-    return losses
+    """``train_classifier`` on ``loss_fn(model(inputs), targets)``, whose targets are not labels.
+
+    Returns the loss of every step.
+    """
+    optimizer = make_optimizer(model.parameters())
+    history = train_classifier(model, optimizer, loader, epochs, loss_fn=loss_fn, classifies=False)
+    return history.step_loss

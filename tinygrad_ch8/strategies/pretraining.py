@@ -22,11 +22,10 @@ from dataclasses import dataclass, field
 
 from .. import backend
 from ..data.loader import DataLoader
-from ..grad_mode import no_grad
 from ..nn.layers import Linear, Sequential
 from ..nn.module import Module
 from ..tensor import Tensor
-from ..training import History, train_classifier
+from ..training import History, frozen_features, train_classifier
 
 
 @dataclass
@@ -42,23 +41,6 @@ class PretrainingResult:
     model: Sequential
     stage_histories: list = field(default_factory=list)
     fine_tune_history: History | None = None
-
-
-def frozen_features(blocks: Sequence[Module], X) -> object:
-    """z = h_k(… h_1(X)) for the given blocks, in eval mode and without a graph (a backend array).
-
-    Each block's own training flag is restored afterwards.
-    """
-    modes = [(module, module.training) for block in blocks for module in block.modules()]
-    z = Tensor.from_array(X.data if isinstance(X, Tensor) else X)
-    try:
-        with no_grad():
-            for block in blocks:
-                z = block.eval()(z)
-    finally:
-        for module, mode in modes:
-            module.training = mode
-    return z.data
 
 
 def pretrain_layer(
