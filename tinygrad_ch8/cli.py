@@ -8,15 +8,15 @@ dispatches, so ``tinygrad-ch8 --help`` lists every command with its one-line pur
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
 from . import __version__
+from .commands import compare, graph, train
 
-COMMANDS = {
-    "train": "train a network on the bundled handwritten digits (the main job)",
-    "compare": "race optimizers on one problem and plot loss against steps and seconds",
-    "graph": "render the computation graph of a model's loss (SVG, PNG, PDF or DOT)",
+COMMANDS = {  # name: (module, one-line purpose)
+    "train": (train, "train a network on the bundled handwritten digits (the main job)"),
+    "compare": (compare, "race optimizers on one problem and plot loss against steps and seconds"),
+    "graph": (graph, "render the computation graph of a model's loss (SVG, PNG, PDF or DOT)"),
 }
 
 
@@ -27,8 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tinygrad-ch8 {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, purpose in COMMANDS.items():
-        module = importlib.import_module(f"tinygrad_ch8.commands.{name}")
+    for name, (module, purpose) in COMMANDS.items():
         sub = commands.add_parser(name, help=purpose, description=purpose)
         module.add_arguments(sub)
         sub.set_defaults(run=module.run)
