@@ -18,12 +18,13 @@ plain gradient descent can minimize, rather than a new random function at every 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .. import backend
-from ..autograd import grad
-from ..grad_mode import enable_grad, no_grad
+from ..grad_mode import no_grad
+from ..optim.sgd import SGD
 from ..tensor import Tensor
 
 
@@ -89,8 +90,8 @@ def continuation(
 ) -> ContinuationResult:
     """Minimize the blurred objectives J_σ for each σ in ``sigmas`` in turn, each from the last one's end.
 
-    Each stage runs ``n_steps`` of gradient descent θ ← θ − ε ∇Ĵ_σ(θ) on the sampled blur
-    Ĵ_σ of ``blurred_objective``, with noise drawn afresh for each stage and fixed within it.
+    Each stage runs ``n_steps`` of gradient descent θ ← θ − ε ∇Ĵ_σ(θ) (``optim.SGD``, one
+    ``step(closure)`` each) on the sampled blur Ĵ_σ of ``blurred_objective``, with noise drawn afresh for each stage and fixed within it.
     A σ of 0 is J itself.
 
     Args:
@@ -122,13 +123,13 @@ def continuation(
             generator.standard_normal((n_samples, theta.shape[0])).astype(theta.dtype),
             backend.device_of(theta),
         )
+        leaf = Tensor.from_array(theta.copy()).requires_grad_()
+        descent = SGD([leaf], lr=lr)
         for _ in range(n_steps):
-            with enable_grad():
-                leaf = Tensor.from_array(theta).requires_grad_()
-                (g,) = grad(blurred_objective(fn, leaf, sigma, noise), leaf)
-            theta = theta - lr * g.data
-            path.append(theta.copy())
-            result.values.append(_value(fn, theta))
+            descent.step(functools.partial(blurred_objective, fn, leaf, sigma, noise))
+            path.append(leaf.data.copy())
+            result.values.append(_value(fn, leaf.data))
+        theta = leaf.data.copy()
         result.stage_ends.append(theta.copy())
     result.x = theta
     result.path = xp.stack(path)
