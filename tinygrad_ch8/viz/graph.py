@@ -44,8 +44,6 @@ OP_STYLE = {
 EDGE_STYLE = {"fontname": "Helvetica", "fontsize": "10"}
 PARAMETER_FILL = "lightblue"  # a leaf that requires grad: what training changes
 OUTPUT_FILL = "lightsalmon"
-# Attributes every Function gets from the engine; the rest of ``vars(fn)`` are its settings.
-ENGINE_ATTRIBUTES = ("inputs", "needs_input_grad", "output_ref")
 
 
 def _named_tensors(names) -> dict:
@@ -136,14 +134,14 @@ class _GraphBuilder:
 
     def function_node(self, fn) -> str:
         node = self.function_ids[id(fn)] = f"f{len(self.function_ids)}"
-        settings = [
-            f"{key}={_describe_setting(value)}"
-            for key, value in vars(fn).items()
-            if key not in ENGINE_ATTRIBUTES
-        ]
-        lines = [fn.name, *settings]
+        settings = [f"{key}={_describe_setting(value)}" for key, value in fn.settings().items()]
         if fn.released:
-            lines.append("(released by backward)")
+            raise ValueError(
+                f"draw_graph: the graph was released by backward() (at its {fn.name} op), so "
+                "its inputs are gone; call backward(retain_graph=True) (or tg.grad(..., "
+                "retain_graph=True)) to draw the graph after it, or draw it before backward()"
+            )
+        lines = [fn.name, *settings]
         self.graph.node(node, "\\n".join(lines), **OP_STYLE)
         return node
 
@@ -158,7 +156,7 @@ class _GraphBuilder:
                 continue
             fn_node = self.function_node(fn)
             self.graph.edge(fn_node, tensor_node)
-            inputs = fn.inputs or ()
+            inputs = fn.inputs
             for position, x in enumerate(inputs):
                 seen = id(x) in self.tensor_ids
                 input_node = self.tensor_node(x)
@@ -181,8 +179,9 @@ def draw_graph(
     """The computation graph that produced ``outputs``, as a ``graphviz.Digraph``.
 
     Boxes are tensors (blue: leaves that require grad, dashed: constants, double red border:
-    the outputs); ellipses are ops with their settings. An op whose saved inputs were released
-    by a ``backward()`` without ``retain_graph`` is drawn without its inputs.
+    the outputs); ellipses are ops with their settings (``Function.settings()``). A plain
+    ``backward()`` releases the graph it walked: to draw it afterwards, call
+    ``backward(retain_graph=True)``; a released graph raises a ValueError saying so.
 
     Args:
         outputs: the tensors to draw back from (a loss, or a gradient from ``create_graph=True``).
@@ -192,11 +191,17 @@ def draw_graph(
         names: a model (its ``named_parameters()`` and buffers label the boxes, e.g.
             ``layers.0.weight``) or a dict name -> Tensor.
 
-    Example::
+    Raises:
+        ValueError: the graph was released by a ``backward()`` without ``retain_graph=True``.
 
-        x = tg.Tensor([1.0, 2.0], requires_grad=True)
-        dot = tg.viz.draw_graph((x * x).sum(), names={"x": x})
-        print(dot.source)
+    Example:
+        >>> import tinygrad_ch8 as tg
+        >>> x = tg.Tensor([1.0, 2.0], requires_grad=True)
+        >>> loss = (x * x).sum()
+        >>> loss.backward(retain_graph=True)  # keep the graph to draw it after backward
+        >>> dot = tg.viz.draw_graph(loss, names={"x": x})
+        >>> dot.source.count("->")  # x -> Mul (twice: x * x), Mul -> t, t -> Sum, Sum -> output
+        5
     """
     if not outputs:
         raise ValueError("draw_graph: give at least one tensor to draw")
