@@ -124,8 +124,8 @@ def test_a_graph_kept_by_retain_graph_is_drawn_whole_after_backward():
     nodes, edges = parse(draw_graph(y, names={"x": x}))
     assert edges == [
         ("Sum", "output"),
-        ("(2,) float64", "Sum"),
-        ("Exp", "(2,) float64"),
+        ("(2,) float32", "Sum"),
+        ("Exp", "(2,) float32"),
         ("x", "Exp"),
     ]
 
