@@ -118,14 +118,14 @@ def test_a_graph_released_by_backward_raises_saying_what_to_pass():
 
 
 def test_a_graph_kept_by_retain_graph_is_drawn_whole_after_backward():
-    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    x = tg.Tensor([1.0, 2.0], dtype="float64", requires_grad=True)
     y = (x.exp()).sum()
     y.backward(retain_graph=True)
     nodes, edges = parse(draw_graph(y, names={"x": x}))
     assert edges == [
         ("Sum", "output"),
-        ("(2,) float32", "Sum"),
-        ("Exp", "(2,) float32"),
+        ("(2,) float64", "Sum"),
+        ("Exp", "(2,) float64"),
         ("x", "Exp"),
     ]
 
