@@ -73,10 +73,16 @@ class BFGS(DescentOptimizer):
     Reference: Broyden, Fletcher, Goldfarb and Shanno (1970); Nocedal & Wright, *Numerical
     Optimization* (2006), Algorithm 6.1.
 
-    Example::
-
-        opt = optim.BFGS([x], max_iter=100)
-        opt.step(lambda: rosenbrock(x))
+    Example:
+        >>> import tinygrad_ch8 as tg
+        >>> from tinygrad_ch8 import optim
+        >>> x = tg.Tensor([-1.2, 1.0], dtype="float64", requires_grad=True)
+        >>> def rosenbrock(x):
+        ...     return (1 - x[0]) ** 2 + 100 * (x[1] - x[0] * x[0]) ** 2
+        >>> opt = optim.BFGS([x], max_iter=100)
+        >>> first_loss = opt.step(lambda: rosenbrock(x))
+        >>> [round(value, 6) for value in x.tolist()]  # the minimum (1, 1)
+        [1.0, 1.0]
     """
 
     def __init__(

@@ -143,10 +143,18 @@ class NonlinearCG(DescentOptimizer):
     Reference: Fletcher & Reeves (1964); Polak & Ribière (1969); Nocedal & Wright,
     *Numerical Optimization* (2006), section 5.2.
 
-    Example::
-
-        opt = optim.NonlinearCG(model.parameters(), max_iter=100)
-        opt.step(lambda: F.mse_loss(model(x), y))
+    Example:
+        >>> import tinygrad_ch8 as tg
+        >>> from tinygrad_ch8 import optim
+        >>> A = tg.Tensor([[3.0, 1.0], [1.0, 2.0]], dtype="float64")
+        >>> b = tg.Tensor([1.0, 1.0], dtype="float64")
+        >>> w = tg.Tensor([0.0, 0.0], dtype="float64", requires_grad=True)
+        >>> def quadratic():  # ½ wᵀAw − bᵀw, minimized at A⁻¹b = (0.2, 0.4)
+        ...     return 0.5 * (w * (A @ w)).sum() - (b * w).sum()
+        >>> opt = optim.NonlinearCG([w], max_iter=10)
+        >>> first_loss = opt.step(quadratic)
+        >>> [round(value, 6) for value in w.tolist()], opt.state[0]["n_iter"]  # n = 2 iterations
+        ([0.2, 0.4], 2)
     """
 
     wolfe_c2 = 0.1

@@ -87,10 +87,16 @@ class LBFGS(DescentOptimizer):
         history_size: m, the number of (s, y) pairs kept.
         line_search_fn: ``"strong_wolfe"`` (default), ``"backtracking"`` or None (fixed step lr).
 
-    Example::
-
-        opt = optim.LBFGS(model.parameters())
-        opt.step(lambda: F.cross_entropy(model(x), y))
+    Example:
+        >>> import tinygrad_ch8 as tg
+        >>> from tinygrad_ch8 import optim
+        >>> x = tg.Tensor([-1.2, 1.0], dtype="float64", requires_grad=True)
+        >>> def rosenbrock(x):
+        ...     return (1 - x[0]) ** 2 + 100 * (x[1] - x[0] * x[0]) ** 2
+        >>> opt = optim.LBFGS([x], max_iter=100)
+        >>> first_loss = opt.step(lambda: rosenbrock(x))  # the closure returns the loss, graph attached
+        >>> [round(value, 6) for value in x.tolist()]  # the minimum (1, 1)
+        [1.0, 1.0]
     """
 
     def __init__(

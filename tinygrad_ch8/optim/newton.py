@@ -106,10 +106,18 @@ class Newton(DescentOptimizer):
         max_iter, max_eval, tolerance_grad, tolerance_change, line_search_fn: as in
             ``LBFGS``; each ``step(closure)`` runs up to ``max_iter`` iterations.
 
-    Example::
-
-        opt = optim.Newton([w], damping=0.0)
-        opt.step(lambda: ((A @ w - b) ** 2).sum())     # a quadratic: solved in one step
+    Example:
+        >>> import tinygrad_ch8 as tg
+        >>> from tinygrad_ch8 import optim
+        >>> A = tg.Tensor([[3.0, 1.0], [1.0, 2.0]], dtype="float64")
+        >>> b = tg.Tensor([1.0, 1.0], dtype="float64")
+        >>> w = tg.Tensor([0.0, 0.0], dtype="float64", requires_grad=True)
+        >>> def quadratic():  # ½ wᵀAw − bᵀw, minimized at A⁻¹b = (0.2, 0.4)
+        ...     return 0.5 * (w * (A @ w)).sum() - (b * w).sum()
+        >>> opt = optim.Newton([w])
+        >>> first_loss = opt.step(quadratic)  # one iteration: −H⁻¹g from w = 0 is A⁻¹b
+        >>> [round(value, 6) for value in w.tolist()]
+        [0.2, 0.4]
     """
 
     uses_hvp = True

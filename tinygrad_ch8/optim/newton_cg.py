@@ -85,11 +85,18 @@ class NewtonCG(DescentOptimizer):
     Wright, *Numerical Optimization* (2006), Algorithm 7.1; Pearlmutter, "Fast exact
     multiplication by the Hessian" (1994).
 
-    Example::
-
-        opt = optim.NewtonCG(model.parameters(), damping=1.0, max_cg_iter=50)
-        for batch_x, batch_y in loader:
-            opt.step(lambda: F.cross_entropy(model(batch_x), batch_y))
+    Example:
+        >>> import tinygrad_ch8 as tg
+        >>> from tinygrad_ch8 import optim
+        >>> A = tg.Tensor([[3.0, 1.0], [1.0, 2.0]], dtype="float64")
+        >>> b = tg.Tensor([1.0, 1.0], dtype="float64")
+        >>> w = tg.Tensor([0.0, 0.0], dtype="float64", requires_grad=True)
+        >>> def quadratic():  # ½ wᵀAw − bᵀw, minimized at A⁻¹b = (0.2, 0.4)
+        ...     return 0.5 * (w * (A @ w)).sum() - (b * w).sum()
+        >>> opt = optim.NewtonCG([w], cg_tol=1e-8)
+        >>> first_loss = opt.step(quadratic)  # CG solves Hp = −g with 2 products Hv
+        >>> [round(value, 6) for value in w.tolist()], opt.state[0]["nhvp"]
+        ([0.2, 0.4], 2)
     """
 
     uses_hvp = True

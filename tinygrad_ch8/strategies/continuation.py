@@ -107,9 +107,14 @@ def continuation(
         A ``ContinuationResult``.
 
     Example:
-        >>> well = lambda p, centre, width: (-((p - centre) ** 2) / width).exp()
-        >>> two_wells = lambda p: (0.05 * p * p - well(p, 3.0, 0.1) - well(p, 0.0, 0.5)).sum(axis=1)
-        >>> continuation(two_wells, [3.0], geometric_sigmas(2.0, 0.1, 5), lr=0.05).x    # near 0, not 3
+        >>> from tinygrad_ch8.strategies import continuation, geometric_sigmas
+        >>> def well(p, centre, width):
+        ...     return (-((p - centre) ** 2) / width).exp()
+        >>> def two_wells(p):  # a narrow well at 3, a wider and deeper one at 0
+        ...     return (0.05 * p * p - well(p, 3.0, 0.1) - well(p, 0.0, 0.5)).sum(axis=1)
+        >>> result = continuation(two_wells, [3.0], geometric_sigmas(2.0, 0.1, 5), lr=0.05, rng=0)
+        >>> bool(abs(float(result.x[0])) < 0.5)  # started in the well at 3, ends in the one at 0
+        True
     """
     theta = backend.as_array(x0.data if isinstance(x0, Tensor) else x0).reshape(-1)
     xp = backend.array_module(theta)

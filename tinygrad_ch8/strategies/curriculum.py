@@ -64,8 +64,13 @@ class CurriculumSampler:
     "stochastic" schedule's mixed-in draws are uniform over the whole set.
 
     Example:
-        >>> sampler = CurriculumSampler(noise_level, schedule="easy_first", n_stages=4)
-        >>> loader = DataLoader(X, y, batch_size=32, sampler=sampler)
+        >>> from tinygrad_ch8.strategies import CurriculumSampler
+        >>> difficulty = [0.9, 0.1, 0.5, 0.3, 0.7, 0.2, 0.8, 0.4]  # one score per example
+        >>> sampler = CurriculumSampler(difficulty, n_stages=4, start_fraction=0.25, rng=0)
+        >>> sampler.pool(0).tolist()  # stage 0: the easiest quarter of the examples
+        [1, 5]
+        >>> sampler.pool(3).tolist()  # the last stage: all of them, easiest first
+        [1, 5, 3, 7, 2, 4, 6, 0]
     """
 
     def __init__(

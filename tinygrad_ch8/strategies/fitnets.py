@@ -168,11 +168,21 @@ def train_fitnet(
     """Both FitNets stages: ``train_hints`` then ``train_distillation``. The teacher is put in eval mode.
 
     Example:
-        >>> teacher = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 10))   # trained first
-        >>> student = nn.Sequential(*thin_blocks, nn.Linear(16, 10))
-        >>> train_fitnet(teacher, student, nn.Linear(16, 256), X, y, hint_layer=2, guided_layer=3,
-        ...              make_optimizer=lambda p: optim.Adam(p, lr=1e-2), hint_epochs=10,
-        ...              distillation_epochs=20)
+        >>> import tinygrad_ch8 as tg
+        >>> from tinygrad_ch8 import nn, optim
+        >>> from tinygrad_ch8.strategies import train_fitnet
+        >>> tg.manual_seed(0)
+        >>> X = tg.randn(64, 8, rng=0).numpy()
+        >>> y = (X[:, 0] > 0).astype("int64")
+        >>> teacher = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 2))  # trained first
+        >>> student = nn.Sequential(nn.Linear(8, 4), nn.ReLU(), nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 2))
+        >>> result = train_fitnet(
+        ...     teacher, student, nn.Linear(4, 32), X, y, hint_layer=2, guided_layer=2,
+        ...     make_optimizer=lambda params: optim.Adam(params, lr=1e-2),
+        ...     hint_epochs=2, distillation_epochs=2, batch_size=16, rng=0,
+        ... )
+        >>> len(result.hint_losses), len(result.distillation_losses)  # 4 steps per epoch
+        (8, 8)
     """
     teacher.eval()
     return FitNetResult(

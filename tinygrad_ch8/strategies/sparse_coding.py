@@ -65,8 +65,14 @@ def sparse_coding(
         A ``SparseCodingResult`` (dictionary, codes, objective history).
 
     Example:
-        >>> result = sparse_coding(X, n_atoms=20, lam=0.1, n_iter=30, rng=0)
-        >>> reconstruction = result.codes @ result.dictionary
+        >>> import tinygrad_ch8 as tg
+        >>> from tinygrad_ch8.strategies import sparse_coding
+        >>> X = tg.randn(40, 6, rng=0, dtype="float64").numpy()
+        >>> result = sparse_coding(X, n_atoms=4, lam=0.1, n_iter=10, rng=0)
+        >>> result.dictionary.shape, result.codes.shape  # X ≈ H W: codes (n, k), atoms (k, d)
+        ((4, 6), (40, 4))
+        >>> bool(result.objective[-1] <= result.objective[0])  # each block step lowers J
+        True
     """
     X = X.data if isinstance(X, Tensor) else X
     if X.ndim != 2:
