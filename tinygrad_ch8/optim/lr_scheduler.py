@@ -120,7 +120,7 @@ class ExponentialLR(LRScheduler):
         return base_lr * self.gamma**k
 
 
-class CosineAnnealing(LRScheduler):
+class CosineAnnealingLR(LRScheduler):
     """Half a cosine from ε_0 down to η_min over T_max steps, then η_min.
 
         ε_k = η_min + (ε_0 − η_min) (1 + cos(π k / T_max)) / 2    for k ≤ T_max
