@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import __version__
+from . import __version__, backend
 from .commands import compare, graph, train
 
 COMMANDS = {  # name: (module, one-line purpose)
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    backend.keep_freed_host_memory()  # a whole program: big arrays may reuse freed host memory
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -4,8 +4,8 @@ BFGS's matrix M is the result of applying the rank-two update (``bfgs.py``) to a
 matrix once per (s, y) pair. L-BFGS keeps only the last m pairs and applies those updates
 to a scaled identity γI implicitly, each time it needs the direction −Mg, by the two-loop
 recursion: O(mn) memory and time instead of O(n²). With m = 1 it is "memoryless BFGS": one
-update of γI by the latest pair. (The seed summary says L-BFGS "assumes M(t−1) is the
-identity"; that describes memoryless BFGS only: L-BFGS keeps m pairs.)
+update of γI by the latest pair. (The book, section 8.6.3, describes L-BFGS as assuming that
+M(t−1) is the identity; that is memoryless BFGS only: L-BFGS keeps m pairs.)
 """
 
 from __future__ import annotations
