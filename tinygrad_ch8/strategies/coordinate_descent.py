@@ -56,7 +56,7 @@ def coordinate_descent(
     fn: Callable[[Tensor], Tensor],
     x0,
     blocks: Sequence[Sequence[int]] | None = None,
-    n_sweeps: int = 100,
+    max_sweeps: int = 100,
     tol: float = 0.0,
     newton_steps: int = 1,
     armijo: float = 1e-4,
@@ -69,7 +69,7 @@ def coordinate_descent(
         blocks: the index groups x_B visited in turn each sweep; None gives one block per
             coordinate (plain cyclic coordinate descent). They may overlap or leave some
             coordinates out.
-        n_sweeps: the largest number of passes over all blocks.
+        max_sweeps: the largest number of passes over all blocks.
         tol: stop after a sweep that lowered f by no more than ``tol``.
         newton_steps: line-searched Newton steps per block visit. One is exact for a block in
             which f is quadratic; more approach the exact block minimizer of a smooth convex f.
@@ -95,7 +95,7 @@ def coordinate_descent(
     value = _evaluate(fn, x)
     values, path = [value], [x.copy()]
     sweeps = 0
-    while sweeps < n_sweeps:
+    while sweeps < max_sweeps:
         value_before_sweep = value
         for block in blocks:
             for _ in range(newton_steps):
