@@ -198,3 +198,16 @@ def test_an_extra_missing_gives_an_error_naming_it():
         timeout=120,
     )
     assert completed.returncode != 0 and "pip install tqdm" in completed.stderr
+    drawing = BLOCKER.format(extras=EXTRAS) + (
+        "import tinygrad_ch8 as tg\n"
+        "x = tg.Tensor([1.0], requires_grad=True)\n"
+        "tg.viz.draw_graph((x * x).sum())\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", drawing],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
+    assert completed.returncode != 0 and "pip install graphviz" in completed.stderr

@@ -46,6 +46,18 @@ PARAMETER_FILL = "lightblue"  # a leaf that requires grad: what training changes
 OUTPUT_FILL = "lightsalmon"
 
 
+def _graphviz():
+    """The graphviz package, or an ImportError that says how to install it."""
+    try:
+        import graphviz
+    except ImportError as error:
+        raise ImportError(
+            "drawing a computation graph needs the graphviz package, which is not installed: "
+            "pip install graphviz (it comes with tinygrad-ch8)"
+        ) from error
+    return graphviz
+
+
 def _named_tensors(names) -> dict:
     """{id(tensor): name} from a module (its ``named_parameters()``) or a dict name -> Tensor."""
     if names is None:
@@ -93,9 +105,7 @@ class _GraphBuilder:
     """
 
     def __init__(self, outputs, show_shapes: bool, show_values: bool, show_grads: bool, names):
-        import graphviz
-
-        self.graph = graphviz.Digraph(
+        self.graph = _graphviz().Digraph(
             "computation_graph", graph_attr={"rankdir": "TB"}, edge_attr=EDGE_STYLE
         )
         self.outputs = {id(out) for out in outputs}
@@ -218,8 +228,7 @@ def render_graph(graph: graphviz.Digraph, path: str | os.PathLike) -> str:
     can still be looked at when graphviz's ``dot`` program is missing; rendering then raises
     a RuntimeError saying how to install it. Returns the path written.
     """
-    import graphviz
-
+    graphviz = _graphviz()
     path = os.fspath(path)
     stem, extension = os.path.splitext(path)
     file_format = extension.lstrip(".").lower()
