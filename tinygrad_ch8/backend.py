@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import sys
+from typing import Any
 
 import numpy
 
@@ -58,6 +59,9 @@ def keep_freed_host_memory() -> bool:
     mallopt(m_trim_threshold, 256 * 1024 * 1024)
     return True
 
+
+Array = Any  # a NumPy or CuPy ndarray, the type of ``Tensor.data``: named for the signatures
+Seed = int | numpy.random.Generator | None  # what every ``rng`` argument accepts
 
 DEVICES = ("cpu", "cuda")
 FLOAT_DTYPES = (numpy.dtype("float32"), numpy.dtype("float64"))

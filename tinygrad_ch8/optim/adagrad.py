@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from .. import backend
+from ..backend import Array
 from ..tensor import Tensor
 from .optimizer import Optimizer, check_nonnegative
 
 
 def adagrad_update(
-    param,
-    grad,
+    param: Array,
+    grad: Array,
     state: dict,
     *,
     lr: float,

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from .. import backend
+from ..backend import Array
 from ..tensor import Tensor
 from .optimizer import Optimizer, check_beta, check_nonnegative
 
 
 def adam_update(
-    param,
-    grad,
+    param: Array,
+    grad: Array,
     state: dict,
     *,
     lr: float,
@@ -52,8 +53,8 @@ def adam_update(
 
 
 def adamw_update(
-    param,
-    grad,
+    param: Array,
+    grad: Array,
     state: dict,
     *,
     lr: float,

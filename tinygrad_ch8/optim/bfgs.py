@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .. import backend
+from ..backend import Array
 from ..tensor import Tensor
 from .descent import (
     TOLERANCE_CHANGE,
@@ -30,7 +31,7 @@ from .descent import (
 from .objective import Objective
 
 
-def bfgs_update(inverse_hessian, step, gradient_change):
+def bfgs_update(inverse_hessian: Array, step: Array, gradient_change: Array) -> Array:
     """M ← (I − ρ s yᵀ) M (I − ρ y sᵀ) + ρ s sᵀ with ρ = 1/yᵀs (Nocedal & Wright, Eq. 6.17).
 
     Expanded so that it costs two matrix-vector products and rank-one updates, O(n²):
@@ -101,7 +102,9 @@ class BFGS(DescentOptimizer):
             ),
         )
 
-    def direction(self, objective: Objective, gradient, last: LastStep | None, state: dict):
+    def direction(
+        self, objective: Objective, gradient: Array, last: LastStep | None, state: dict
+    ) -> Array:
         if last is not None:
             step, gradient_change = last.pair(gradient)
             curvature = float(gradient_change @ step)
@@ -120,7 +123,7 @@ class BFGS(DescentOptimizer):
         return -(state["inverse_hessian"] @ gradient)
 
     def initial_step(
-        self, value: float, gradient, direction, last: LastStep | None, state: dict
+        self, value: float, gradient: Array, direction: Array, last: LastStep | None, state: dict
     ) -> float:
         if "inverse_hessian" in state:
             return 1.0

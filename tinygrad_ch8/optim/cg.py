@@ -22,6 +22,7 @@ import dataclasses
 import math
 from collections.abc import Callable, Iterable
 
+from ..backend import Array
 from ..tensor import Tensor
 from .descent import (
     TOLERANCE_CHANGE,
@@ -47,7 +48,7 @@ class CGResult:
         curvature: xᵀAx, so that the quadratic's value is q(x) = ½ curvature − bᵀx.
     """
 
-    x: object
+    x: Array
     iterations: int
     residual_norm: float
     negative_curvature: bool
@@ -55,7 +56,7 @@ class CGResult:
 
 
 def conjugate_gradient(
-    matvec: Callable, b, max_iter: int | None = None, tol: float = 1e-10
+    matvec: Callable, b: Array, max_iter: int | None = None, tol: float = 1e-10
 ) -> CGResult:
     """Linear conjugate gradients for Ax = b, A symmetric, given only ``matvec(v) = Av``.
 
@@ -104,7 +105,7 @@ def conjugate_gradient(
 BETAS = ("polak_ribiere", "fletcher_reeves")
 
 
-def conjugate_beta(gradient, previous_gradient, rule: str) -> float:
+def conjugate_beta(gradient: Array, previous_gradient: Array, rule: str) -> float:
     """β_t by Fletcher–Reeves, or by Polak–Ribière clipped at 0 ("PR+", Powell 1986).
 
     The clip makes a negative Polak–Ribière β restart along −g; unclipped, PR can cycle
@@ -191,7 +192,9 @@ class NonlinearCG(DescentOptimizer):
                 "NonlinearCG needs the strong Wolfe line search to keep its directions conjugate"
             )
 
-    def direction(self, objective: Objective, gradient, last: LastStep | None, state: dict):
+    def direction(
+        self, objective: Objective, gradient: Array, last: LastStep | None, state: dict
+    ) -> Array:
         group = self.param_groups[0]
         restart_every = group["restart_every"] or gradient.shape[0]
         steepest = -gradient
@@ -210,6 +213,6 @@ class NonlinearCG(DescentOptimizer):
         return d
 
     def initial_step(
-        self, value: float, gradient, direction, last: LastStep | None, state: dict
+        self, value: float, gradient: Array, direction: Array, last: LastStep | None, state: dict
     ) -> float:
         return step_from_last_step(value, gradient, direction, last)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 
 from .. import backend
 from ..autograd import grad
+from ..backend import Array
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
 
@@ -66,6 +67,6 @@ def loss_and_gradients(
     return loss, [next(taken) if param.requires_grad else None for param in params]
 
 
-def is_finite(value: float, gradient) -> bool:
+def is_finite(value: float, gradient: Array) -> bool:
     """Whether the loss ``value`` and every entry of the flat ``gradient`` array are finite."""
     return math.isfinite(value) and bool(backend.array_module(gradient).isfinite(gradient).all())

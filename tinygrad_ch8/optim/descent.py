@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from .. import backend
+from ..backend import Array
 from ..tensor import Tensor
 from .flat import set_parameters
 from .line_search import backtracking, step_from_last_decrease, strong_wolfe
@@ -67,17 +68,19 @@ def iteration_settings(
 class LastStep(NamedTuple):
     """What a line-search method remembers of its last step θ ← θ + α d."""
 
-    direction: object  # d, a flat array
+    direction: Array  # d, flat
     step_length: float  # α
     loss: float  # J before the step
-    gradient: object  # g before the step
+    gradient: Array  # g before the step
 
-    def pair(self, gradient) -> tuple:
+    def pair(self, gradient: Array) -> tuple:
         """(s, y) = (α d, g − g_prev), with ``gradient`` the gradient g after the step."""
         return self.step_length * self.direction, gradient - self.gradient
 
 
-def step_from_last_step(value: float, gradient, direction, last: LastStep | None) -> float:
+def step_from_last_step(
+    value: float, gradient: Array, direction: Array, last: LastStep | None
+) -> float:
     """``line_search.step_from_last_decrease`` at the current point: a first trial step length."""
     return step_from_last_decrease(
         value,
@@ -121,14 +124,16 @@ class DescentOptimizer(Optimizer):
 
     # ------------------------------------------------------------ what a method defines
     @abc.abstractmethod
-    def direction(self, objective: Objective, gradient, last: LastStep | None, state: dict):
+    def direction(
+        self, objective: Objective, gradient: Array, last: LastStep | None, state: dict
+    ) -> Array:
         """The search direction d at the current point, whose gradient is ``gradient``.
 
         ``last`` is the step that led here (None before the first one).
         """
 
     def initial_step(
-        self, value: float, gradient, direction, last: LastStep | None, state: dict
+        self, value: float, gradient: Array, direction: Array, last: LastStep | None, state: dict
     ) -> float:
         """The first step length tried along ``direction``: 1, the natural step of Newton-like methods."""
         return 1.0

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .. import backend
+from ..backend import Array
 from ..tensor import Tensor
 from .descent import (
     TOLERANCE_CHANGE,
@@ -24,7 +25,9 @@ from .descent import (
 from .objective import Objective
 
 
-def two_loop_direction(gradient, steps, gradient_changes, gamma: float):
+def two_loop_direction(
+    gradient: Array, steps: Array, gradient_changes: Array, gamma: float
+) -> Array:
     """d = −M g, with M the BFGS updates by the pairs (steps[i], gradient_changes[i]) of γI.
 
     Nocedal & Wright, Algorithm 7.4, with ρ_i = 1/y_iᵀs_i, pairs oldest first:
@@ -128,7 +131,9 @@ class LBFGS(DescentOptimizer):
                 f"invalid history_size: {group['history_size']} (it must be an int >= 1)"
             )
 
-    def direction(self, objective: Objective, gradient, last: LastStep | None, state: dict):
+    def direction(
+        self, objective: Objective, gradient: Array, last: LastStep | None, state: dict
+    ) -> Array:
         if last is None:
             return -gradient
         step, gradient_change = last.pair(gradient)
@@ -151,7 +156,7 @@ class LBFGS(DescentOptimizer):
         )
 
     def initial_step(
-        self, value: float, gradient, direction, last: LastStep | None, state: dict
+        self, value: float, gradient: Array, direction: Array, last: LastStep | None, state: dict
     ) -> float:
         lr = self.param_groups[0]["lr"]
         if state["n_iter"] == 1:

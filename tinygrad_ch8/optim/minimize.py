@@ -12,9 +12,10 @@ run stops when ‖g‖∞ ≤ tol, and the result says what it cost. The method 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from .. import backend
+from ..backend import Array
 from ..tensor import Tensor
 from .closure import is_finite, loss_and_gradients
 from .descent import DescentOptimizer
@@ -38,9 +39,9 @@ class OptimizeResult:
         message: why the run stopped.
     """
 
-    x: object
+    x: Array
     fun: float
-    grad: object
+    grad: Array | None
     nit: int
     nfev: int
     ngev: int
@@ -51,11 +52,11 @@ class OptimizeResult:
 
 def minimize(
     fn: Callable[[Tensor], Tensor],
-    x0,
+    x0: Array | Sequence[float] | Tensor,
     method: str = "L-BFGS",
     tol: float | None = None,
     max_iter: int | None = None,
-    **options,
+    **options: object,
 ) -> OptimizeResult:
     """Minimize the scalar ``fn(x)`` over a flat Tensor x, starting from ``x0``.
 

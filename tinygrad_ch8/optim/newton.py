@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .. import backend
+from ..backend import Array
 from ..tensor import Tensor
 from .descent import (
     TOLERANCE_CHANGE,
@@ -40,7 +41,7 @@ CHOLESKY_SHIFT = (
 )
 
 
-def is_positive_definite(matrix) -> bool:
+def is_positive_definite(matrix: Array) -> bool:
     """Whether the Cholesky factorization of a symmetric ``matrix`` succeeds."""
     try:
         backend.cholesky(matrix)
@@ -49,7 +50,7 @@ def is_positive_definite(matrix) -> bool:
     return True
 
 
-def newton_direction(hessian, gradient, damping: float = 0.0) -> tuple:
+def newton_direction(hessian: Array, gradient: Array, damping: float = 0.0) -> tuple:
     """p = −(H + τI)⁻¹ g with the smallest τ ≥ ``damping`` tried that makes H + τI positive definite.
 
     Nocedal & Wright, Algorithm 3.3 (Cholesky with added multiple of the identity): start at
@@ -68,7 +69,7 @@ def newton_direction(hessian, gradient, damping: float = 0.0) -> tuple:
     return xp.linalg.solve(hessian + tau * identity, -gradient), tau
 
 
-def hessian_matrix(objective: Objective, gradient):
+def hessian_matrix(objective: Objective, gradient: Array) -> Array:
     """H at the point where ``objective`` took ``gradient``, column by column: H e_i, one product each.
 
     Symmetrized as ½(H + Hᵀ): the exact Hessian is symmetric, its round-off is not.
@@ -144,7 +145,9 @@ class Newton(DescentOptimizer):
         super().check_hyperparameters(group)
         check_nonnegative("damping", group["damping"])
 
-    def direction(self, objective: Objective, gradient, last: LastStep | None, state: dict):
+    def direction(
+        self, objective: Objective, gradient: Array, last: LastStep | None, state: dict
+    ) -> Array:
         damping = self.param_groups[0]["damping"]
         d, state["damping"] = newton_direction(
             hessian_matrix(objective, gradient), gradient, damping

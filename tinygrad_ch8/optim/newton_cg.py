@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from ..backend import Array
 from ..tensor import Tensor
 from .cg import conjugate_gradient
 from .descent import (
@@ -133,7 +134,9 @@ class NewtonCG(DescentOptimizer):
         if group["cg_tol"] is not None and not 0 < group["cg_tol"] < 1:
             raise ValueError(f"invalid cg_tol: {group['cg_tol']} (it must be None or in (0, 1))")
 
-    def direction(self, objective: Objective, gradient, last: LastStep | None, state: dict):
+    def direction(
+        self, objective: Objective, gradient: Array, last: LastStep | None, state: dict
+    ) -> Array:
         group = self.param_groups[0]
         damping = state.setdefault("damping", group["damping"])
         gradient_norm = math.sqrt(float(gradient @ gradient))
@@ -151,7 +154,7 @@ class NewtonCG(DescentOptimizer):
         return result.x
 
     def initial_step(
-        self, value: float, gradient, direction, last: LastStep | None, state: dict
+        self, value: float, gradient: Array, direction: Array, last: LastStep | None, state: dict
     ) -> float:
         return step_from_last_step(value, gradient, direction, last)
 

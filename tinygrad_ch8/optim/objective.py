@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from ..autograd import grad
+from ..backend import Array
 from ..tensor import Tensor
 from .closure import is_finite, loss_and_gradients
 from .flat import gradient_vector, parameters_vector, set_parameters, unflatten
@@ -58,20 +59,20 @@ class Objective:
         self.accepted = parameters_vector(self.params)
         self._gradients: Sequence[Tensor | None] = ()
 
-    def x(self):
+    def x(self) -> Array:
         """θ: a copy of the parameters' current values."""
         return parameters_vector(self.params)
 
-    def accept(self, x) -> None:
+    def accept(self, x: Array) -> None:
         """Record θ = ``x`` as the method's current iterate: where a non-finite loss sends it back."""
         self.accepted = x
 
-    def at(self, x) -> tuple[float, object]:
+    def at(self, x: Array) -> tuple[float, Array]:
         """Move the parameters to ``x`` and evaluate J and g there."""
         set_parameters(self.params, x)
         return self.evaluate()
 
-    def evaluate(self) -> tuple[float, object]:
+    def evaluate(self) -> tuple[float, Array]:
         """J(θ) (a float) and g(θ) (a flat array) at the parameters' current values."""
         loss, gradients = loss_and_gradients(
             self.closure, self.params, create_graph=self.uses_hvp, caller=self.method
@@ -95,7 +96,7 @@ class Objective:
         self._gradients = gradients if self.uses_hvp else ()
         return value, gradient
 
-    def hvp(self, v):
+    def hvp(self, v: Array) -> Array:
         """Hv at the point evaluated last: the gradient of gᵀv, one backward pass through g's graph."""
         if not self.uses_hvp:
             raise RuntimeError(
@@ -123,7 +124,7 @@ class Objective:
 class Line:
     """φ(α) = J(x + αd) and φ'(α) = g(x + αd)ᵀd, the function the line searches work on."""
 
-    def __init__(self, objective: Objective, x, direction):
+    def __init__(self, objective: Objective, x: Array, direction: Array):
         self.objective = objective
         self.x = x
         self.direction = direction

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .. import backend
+from ..backend import Array, Seed
 from ..grad_mode import no_grad
 from ..optim.sgd import SGD
 from ..tensor import Tensor
@@ -41,11 +42,11 @@ class ContinuationResult:
         values: J (not the blurred objective) at each point of ``path``.
     """
 
-    x: object
+    x: Array
     sigmas: list
     stage_starts: list = field(default_factory=list)
     stage_ends: list = field(default_factory=list)
-    path: object = None
+    path: Array | None = None
     values: list = field(default_factory=list)
 
 
@@ -63,7 +64,9 @@ def geometric_sigmas(
     return sigmas + [0.0] if final_zero else sigmas
 
 
-def blurred_objective(fn: Callable[[Tensor], Tensor], theta: Tensor, sigma: float, noise) -> Tensor:
+def blurred_objective(
+    fn: Callable[[Tensor], Tensor], theta: Tensor, sigma: float, noise: Array
+) -> Tensor:
     """Ĵ_σ(θ) = (1/m) Σ_j J(θ + σ ε_j), the sampled Gaussian blur of J at θ (a scalar Tensor).
 
     Args:
@@ -81,12 +84,12 @@ def blurred_objective(fn: Callable[[Tensor], Tensor], theta: Tensor, sigma: floa
 
 def continuation(
     fn: Callable[[Tensor], Tensor],
-    x0,
+    x0: Array | Sequence[float] | Tensor,
     sigmas: Sequence[float],
     n_steps: int = 200,
     lr: float = 0.01,
     n_samples: int = 64,
-    rng=None,
+    rng: Seed = None,
 ) -> ContinuationResult:
     """Minimize the blurred objectives J_σ for each σ in ``sigmas`` in turn, each from the last one's end.
 

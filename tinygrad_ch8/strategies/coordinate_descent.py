@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from .. import backend
 from ..autograd import hessian
+from ..backend import Array
 from ..grad_mode import no_grad
 from ..optim.closure import loss_and_gradients
 from ..optim.line_search import backtracking
@@ -46,15 +47,15 @@ class CoordinateDescentResult:
         n_sweeps: the number of full passes over the blocks that ran.
     """
 
-    x: object
+    x: Array
     values: list = field(default_factory=list)
-    path: object = None
+    path: Array | None = None
     n_sweeps: int = 0
 
 
 def coordinate_descent(
     fn: Callable[[Tensor], Tensor],
-    x0,
+    x0: Array | Sequence[float] | Tensor,
     blocks: Sequence[Sequence[int]] | None = None,
     max_sweeps: int = 100,
     tol: float = 0.0,

@@ -23,9 +23,10 @@ sets the stage to the epoch number (capped at the last stage).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 from .. import backend
+from ..backend import Array, Seed
 from ..tensor import Tensor
 
 SCHEDULES = ("easy_first", "stochastic", "anti", "uniform")
@@ -75,14 +76,14 @@ class CurriculumSampler:
 
     def __init__(
         self,
-        difficulty,
+        difficulty: Array | Sequence[float] | Tensor,
         schedule: str = "easy_first",
         n_stages: int = 5,
         pacing: Callable[[int], float] | None = None,
         start_fraction: float = 0.25,
         mix: float = 0.2,
         epoch_size: int | None = None,
-        rng=None,
+        rng: Seed = None,
     ):
         if schedule not in SCHEDULES:
             raise ValueError(
@@ -109,7 +110,7 @@ class CurriculumSampler:
     def __len__(self) -> int:
         return self.epoch_size
 
-    def pool(self, stage: int):
+    def pool(self, stage: int) -> Array:
         """The example indices in play at ``stage`` (host NumPy array, in the schedule's order)."""
         if self.schedule == "uniform":
             return self.order
@@ -121,7 +122,7 @@ class CurriculumSampler:
             )
         return self.order[: max(1, math.ceil(share * self.order.size))]
 
-    def stage_indices(self, stage: int):
+    def stage_indices(self, stage: int) -> Array:
         """The ``epoch_size`` indices drawn for ``stage`` (host NumPy array)."""
         np = backend.numpy
         pool = self.pool(stage)

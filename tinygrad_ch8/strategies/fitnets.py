@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import backend
+from ..backend import Array, Seed
 from ..data.loader import DataLoader
 from ..functional import cross_entropy, softmax
 from ..nn.layers import Sequential
@@ -54,7 +55,7 @@ def hint_loss(teacher_hint: Tensor, regressed_guided: Tensor) -> Tensor:
 def distillation_loss(
     student_logits: Tensor,
     teacher_logits: Tensor,
-    labels,
+    labels: Array | Tensor,
     temperature: float = 4.0,
     soft_weight: float = 1.0,
 ) -> Tensor:
@@ -78,13 +79,13 @@ def train_hints(
     teacher: Sequential,
     student: Sequential,
     regressor: Module,
-    X,
+    X: Array | Tensor,
     hint_layer: int,
     guided_layer: int,
     epochs: int,
     make_optimizer: Callable[[list], object],
     batch_size: int = 64,
-    rng=None,
+    rng: Seed = None,
 ) -> list:
     """Stage 1: fit ``student.layers[:guided_layer]`` and ``regressor`` to the teacher's hint.
 
@@ -115,14 +116,14 @@ def train_hints(
 def train_distillation(
     teacher: Module,
     student: Module,
-    X,
-    y,
+    X: Array | Tensor,
+    y: Array | Tensor,
     epochs: int,
     make_optimizer: Callable[[list], object],
     temperature: float = 4.0,
     soft_weight: float = 1.0,
     batch_size: int = 64,
-    rng=None,
+    rng: Seed = None,
 ) -> list:
     """Stage 2: train every layer of ``student`` on ``distillation_loss`` against the teacher's logits.
 
@@ -153,8 +154,8 @@ def train_fitnet(
     teacher: Sequential,
     student: Sequential,
     regressor: Module,
-    X,
-    y,
+    X: Array | Tensor,
+    y: Array | Tensor,
     hint_layer: int,
     guided_layer: int,
     make_optimizer: Callable[[list], object],
@@ -163,7 +164,7 @@ def train_fitnet(
     temperature: float = 4.0,
     soft_weight: float = 1.0,
     batch_size: int = 64,
-    rng=None,
+    rng: Seed = None,
 ) -> FitNetResult:
     """Both FitNets stages: ``train_hints`` then ``train_distillation``. The teacher is put in eval mode.
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .. import backend
+from ..backend import Array, Seed
 from ..data.loader import DataLoader
 from ..nn.layers import Linear, Sequential
 from ..nn.module import Module
@@ -47,12 +48,12 @@ def pretrain_layer(
     frozen: Sequence[Module],
     block: Module,
     head: Module,
-    X,
-    y,
+    X: Array | Tensor,
+    y: Array | Tensor,
     epochs: int,
     make_optimizer: Callable[[list], object],
     batch_size: int = 64,
-    rng=None,
+    rng: Seed = None,
     test_data: tuple | None = None,
 ) -> History:
     """One greedy stage: train ``block`` and ``head`` on the outputs of the ``frozen`` blocks below.
@@ -82,14 +83,14 @@ def pretrain_layer(
 
 def greedy_pretrain(
     blocks: Sequence[Module],
-    X,
-    y,
+    X: Array | Tensor,
+    y: Array | Tensor,
     n_classes: int,
     epochs_per_layer: int,
     make_optimizer: Callable[[list], object],
     fine_tune_epochs: int = 0,
     batch_size: int = 64,
-    rng=None,
+    rng: Seed = None,
     test_data: tuple | None = None,
     make_head: Callable[[int, int], Module] | None = None,
 ) -> PretrainingResult:

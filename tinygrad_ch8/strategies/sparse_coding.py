@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import backend
+from ..backend import Array, Seed
 from ..tensor import Tensor
 
 
@@ -43,13 +44,18 @@ class SparseCodingResult:
         objective: J at the start (H = 0) and after every block step (H-step, W-step, H-step, ...).
     """
 
-    dictionary: object
-    codes: object
+    dictionary: Array
+    codes: Array
     objective: list
 
 
 def sparse_coding(
-    X, n_atoms: int, lam: float, n_iter: int = 50, rng=None, code_sweeps: int = 3
+    X: Array | Tensor,
+    n_atoms: int,
+    lam: float,
+    n_iter: int = 50,
+    rng: Seed = None,
+    code_sweeps: int = 3,
 ) -> SparseCodingResult:
     """Learn a dictionary and sparse codes for X by alternating exact block minimizations of J(H, W).
 
@@ -107,7 +113,7 @@ def _objective(H, residual, lam: float) -> float:
     return float(lam * xp.abs(H).sum() + (residual * residual).sum())
 
 
-def soft_threshold(rho, tau: float):
+def soft_threshold(rho: Array, tau: float) -> Array:
     """soft(ρ, τ) = sign(ρ) max(|ρ| − τ, 0): the minimizer over h of (h − ρ)² + 2τ|h|."""
     xp = backend.array_module(rho)
     return xp.sign(rho) * xp.maximum(xp.abs(rho) - tau, 0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 
+from ..backend import Array
 from ..grad_mode import no_grad
 from ..nn.module import Module
 from ..tensor import Tensor
@@ -31,7 +32,7 @@ def evaluating(modules: Sequence[Module]) -> Iterator[None]:
             module.training = mode
 
 
-def accuracy(model: Module, X, y, batch_size: int = 1024) -> float:
+def accuracy(model: Module, X: Array | Tensor, y: Array | Tensor, batch_size: int = 1024) -> float:
     """The fraction of rows of X whose arg-max prediction equals y, computed in eval mode."""
     X = X.data if isinstance(X, Tensor) else X
     y = y.data if isinstance(y, Tensor) else y
@@ -43,7 +44,7 @@ def accuracy(model: Module, X, y, batch_size: int = 1024) -> float:
     return correct / max(len(X), 1)
 
 
-def frozen_features(blocks: Sequence[Module], X) -> object:
+def frozen_features(blocks: Sequence[Module], X: Array | Tensor) -> Array:
     """z = h_k(… h_1(X)) for the given blocks, in eval mode and without a graph (a backend array)."""
     z = Tensor.from_array(X.data if isinstance(X, Tensor) else X)
     with evaluating(blocks):

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from ..functional import cross_entropy
 from ..nn.module import Module
+from ..optim.optimizer import Optimizer
 from ..tensor import Tensor
 from .evaluation import accuracy
 
@@ -46,14 +47,14 @@ class History:
     seconds: list[float] = field(default_factory=list)
 
 
-def main_output(outputs) -> Tensor:
+def main_output(outputs: Tensor | tuple) -> Tensor:
     """The main prediction; a model with auxiliary heads returns ``(main, [aux, ...])`` in training."""
     return outputs[0] if isinstance(outputs, tuple) else outputs
 
 
 def loss_closure(
     model: Module, loss_fn: Callable, inputs: Tensor, targets: Tensor, outputs_seen: list
-):
+) -> Callable[[], Tensor]:
     """The closure ``optimizer.step`` calls: a fresh forward pass and its loss, graph attached.
 
     It does not call ``backward()``: the optimizer takes the gradient itself (see
@@ -99,7 +100,7 @@ class _NoBar:
 
 def train_classifier(
     model: Module,
-    optimizer,
+    optimizer: Optimizer,
     train_loader: Iterable,
     epochs: int,
     test_data: tuple | None = None,

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from .. import backend
+from ..nn.module import Module
 from ..tensor import Tensor
 
 if TYPE_CHECKING:
@@ -184,7 +185,7 @@ def draw_graph(
     show_shapes: bool = True,
     show_values: bool = False,
     show_grads: bool = False,
-    names=None,
+    names: Module | Mapping[str, Tensor] | None = None,
 ) -> graphviz.Digraph:
     """The computation graph that produced ``outputs``, as a ``graphviz.Digraph``.
 
