@@ -141,6 +141,21 @@ def test_every_marked_block_says_why():
                 assert block.marker == "needs cuda", block.where
 
 
+MENTIONED_FILE = re.compile(r"\b([\w./-]+\.md)\b")
+
+
+def test_the_docs_name_only_files_that_exist():
+    """A page that cites a Markdown file (``tutorial.md``, ``docs/api.md``) cites one in the repository."""
+    known = {path.name for path in ROOT.rglob("*.md") if ".git" not in path.parts}
+    missing = sorted(
+        f"{path.relative_to(ROOT)} names {name}"
+        for path in MARKDOWN_FILES
+        for name in MENTIONED_FILE.findall(path.read_text(encoding="utf-8"))
+        if Path(name).name not in known
+    )
+    assert not missing, missing
+
+
 # ---------------------------------------------------------------- docstrings
 def package_modules() -> list[str]:
     names = ["tinygrad_ch8"]

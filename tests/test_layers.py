@@ -1,6 +1,6 @@
 """The package's layers: each module's docstring names its layer, and imports point down only.
 
-The layers, bottom up (DESIGN.md's order): engine → nn, data → optim → training → strategies →
+The layers, bottom up: engine → nn, data → optim → training → strategies →
 viz → command line. A module's layer is read from the first word(s) of its docstring
 ("Engine: ...", "Optim: ...") and must agree with the folder it sits in; every import of
 another tinygrad_ch8 module, at the top of the file or inside a function, must reach a module
