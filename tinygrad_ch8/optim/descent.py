@@ -122,6 +122,13 @@ class DescentOptimizer(Optimizer):
                 f"(expected one of {LINE_SEARCHES})"
             )
 
+    def load_state_dict(self, state_dict: dict) -> None:
+        """``Optimizer.load_state_dict``, with the saved last step made a ``LastStep`` again."""
+        super().load_state_dict(state_dict)
+        state = self.state.get(0, {})
+        if isinstance(state.get("last_step"), dict):
+            state["last_step"] = LastStep(**state["last_step"])
+
     # ------------------------------------------------------------ what a method defines
     @abc.abstractmethod
     def direction(

@@ -166,10 +166,13 @@ class Optimizer(abc.ABC):
 
 
 def _copy(value, like=None):
-    """A copy of an array (on ``like``'s device when given), or of a named record of them
-    (``descent.LastStep``); other values as they are."""
+    """A copy of an array (on ``like``'s device when given), or of a dict of them; a named
+    record of arrays (``descent.LastStep``) becomes a plain dict, which checkpoints can hold.
+    Other values as they are."""
     if isinstance(value, tuple) and hasattr(value, "_fields"):
-        return type(value)(*(_copy(field, like) for field in value))
+        value = value._asdict()
+    if isinstance(value, dict):
+        return {name: _copy(entry, like) for name, entry in value.items()}
     if not backend.is_array(value):
         return value
     if like is not None:
