@@ -78,8 +78,7 @@ class BFGS(DescentOptimizer):
         >>> import tinygrad_ch8 as tg
         >>> from tinygrad_ch8 import optim
         >>> x = tg.Tensor([-1.2, 1.0], dtype="float64", requires_grad=True)
-        >>> def rosenbrock(x):
-        ...     return (1 - x[0]) ** 2 + 100 * (x[1] - x[0] * x[0]) ** 2
+        >>> from tinygrad_ch8.data.synthetic import rosenbrock  # (1 − x₀)² + 100 (x₁ − x₀²)²
         >>> opt = optim.BFGS([x], max_iter=100)
         >>> first_loss = opt.step(lambda: rosenbrock(x))
         >>> [round(value, 6) for value in x.tolist()]  # the minimum (1, 1)
