@@ -58,7 +58,7 @@ def loss_closure(
     """The closure ``optimizer.step`` calls: a fresh forward pass and its loss, graph attached.
 
     It does not call ``backward()``: the optimizer takes the gradient itself (see
-    ``Optimizer.evaluate_closure``). Each call's model outputs are appended to ``outputs_seen``.
+    ``optim.loss_and_gradients``). Each call's model outputs are appended to ``outputs_seen``.
     """
 
     def closure() -> Tensor:
