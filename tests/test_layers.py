@@ -133,6 +133,11 @@ def test_the_engine_imports_nothing_above_it():
         assert all(layer_of(known[target]) == "Engine" for target in targets), (name, targets)
 
 
+def test_the_grad_mode_switches_are_a_leaf_module():
+    known = modules()
+    assert imported_package_modules(known["tinygrad_ch8.grad_mode"], set(known)) == set()
+
+
 BLOCKER = """
 import importlib.abc, sys
 class Block(importlib.abc.MetaPathFinder):
