@@ -137,6 +137,7 @@ def hvp_cost(batch: int, width: int, repeats: int) -> list[str]:
 
 
 def main() -> None:
+    tg.backend.keep_freed_host_memory()  # as the command line does: big arrays reuse freed memory
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -63,9 +63,9 @@ def main():
     curves, runs = {}, {}
     for alpha in alphas:
         f = coupled_quadratic(alpha)
-        cyclic = coordinate_descent(f, START, n_sweeps=max_sweeps, tol=TARGET * 1e-3)
+        cyclic = coordinate_descent(f, START, max_sweeps=max_sweeps, tol=TARGET * 1e-3)
         gd_path, gd_values = gradient_descent(f, START, n_steps=2 * max_sweeps)
-        block = coordinate_descent(f, START, blocks=[[0, 1]], n_sweeps=5, tol=0.0)
+        block = coordinate_descent(f, START, blocks=[[0, 1]], max_sweeps=5, tol=0.0)
         coordinate_steps = steps_to_target(cyclic.values)
         sweeps = f"{int(coordinate_steps) / 2:g}" if coordinate_steps.isdigit() else "-"
         print(

@@ -70,7 +70,7 @@ def main():
             INITIAL_LR,
             lambda opt: lr_scheduler.ExponentialLR(opt, gamma=0.01 ** (1 / steps)),
         ),
-        "cosine to 0": (INITIAL_LR, lambda opt: lr_scheduler.CosineAnnealing(opt, T_max=steps)),
+        "cosine to 0": (INITIAL_LR, lambda opt: lr_scheduler.CosineAnnealingLR(opt, T_max=steps)),
     }
     excess, rates = {}, {}
     for name, (initial_lr, make_schedule) in schedules.items():

@@ -52,7 +52,7 @@ def seconds(work, repeats: int = 3):
 
 def time_parts(features: int, rng) -> dict:
     closure, w = logistic_closure(features, rng)
-    objective = Objective([w], closure, "timing", hessian=True)
+    objective = Objective([w], closure, "timing", uses_hvp=True)
     _, gradient = objective.evaluate()
     hessian = hessian_matrix(objective, gradient)
     newton_cg = optim.NewtonCG(

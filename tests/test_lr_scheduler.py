@@ -60,7 +60,7 @@ def test_exponential_lr_on_every_group():
 
 def test_cosine_annealing_goes_down_half_a_cosine_and_stays():
     eps0, eta_min, t_max = 0.5, 0.01, 8
-    seen = rates(lr_scheduler.CosineAnnealing(sgd(eps0), T_max=t_max, eta_min=eta_min), 10)
+    seen = rates(lr_scheduler.CosineAnnealingLR(sgd(eps0), T_max=t_max, eta_min=eta_min), 10)
     expected = [
         eta_min + (eps0 - eta_min) * (1 + math.cos(math.pi * k / t_max)) / 2
         for k in range(t_max + 1)
@@ -86,12 +86,12 @@ def test_the_optimizer_steps_with_the_decayed_rate():
 
 
 def test_state_dict_resumes_the_schedule():
-    schedule = lr_scheduler.CosineAnnealing(sgd(0.5), T_max=10)
+    schedule = lr_scheduler.CosineAnnealingLR(sgd(0.5), T_max=10)
     for _ in range(3):
         schedule.step()
     saved = schedule.state_dict()
     assert "optimizer" not in saved
-    fresh = lr_scheduler.CosineAnnealing(sgd(0.5), T_max=99)
+    fresh = lr_scheduler.CosineAnnealingLR(sgd(0.5), T_max=99)
     fresh.load_state_dict(saved)
     assert fresh.get_last_lr() == schedule.get_last_lr()
     schedule.step()
@@ -107,7 +107,7 @@ def test_state_dict_resumes_the_schedule():
         (lambda o: lr_scheduler.LinearDecay(o, tau=5, final_lr=[0.1, 0.2]), "groups"),
         (lambda o: lr_scheduler.StepLR(o, step_size=0), "step_size"),
         (lambda o: lr_scheduler.ExponentialLR(o, gamma=-0.5), "gamma"),
-        (lambda o: lr_scheduler.CosineAnnealing(o, T_max=0), "T_max"),
+        (lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=0), "T_max"),
     ],
 )
 def test_bad_schedule_settings_raise(make, named):

@@ -304,3 +304,25 @@ def test_minimize_keeps_the_dtype_and_the_optimizers_are_registered():
     assert result.x.dtype == np.float32 and result.success
     for name in ("newton", "newton-cg", "cg", "bfgs", "lbfgs"):
         assert name in optim.OPTIMIZERS
+
+
+def test_a_line_search_state_dict_is_plain_data_that_a_checkpoint_file_holds(tmp_path):
+    """The remembered last step is saved as a dict of arrays, written by tg.save, read back by
+    tg.load, and made a LastStep again: the resumed run repeats the uninterrupted one."""
+    x = tg.Tensor(np.array([-1.2, 1.0]), requires_grad=True)
+    opt = optim.LBFGS([x], max_iter=3, history_size=4)
+    opt.step(lambda: rosenbrock(x))
+    saved = opt.state_dict()
+    assert isinstance(saved["state"][0]["last_step"], dict)
+    tg.save(saved["state"][0]["last_step"], tmp_path / "last_step.npz")
+    loaded = tg.load(tmp_path / "last_step.npz")
+    np.testing.assert_array_equal(loaded["direction"], saved["state"][0]["last_step"]["direction"])
+    x_saved = x.numpy().copy()
+    opt.step(lambda: rosenbrock(x))
+    expected = x.numpy().copy()
+    x.data[...] = x_saved
+    resumed = optim.LBFGS([x], max_iter=3, history_size=4)
+    resumed.load_state_dict(saved)
+    assert type(resumed.state[0]["last_step"]).__name__ == "LastStep"
+    resumed.step(lambda: rosenbrock(x))
+    np.testing.assert_array_equal(x.numpy(), expected)

@@ -4,7 +4,8 @@ import numpy as np
 
 import tinygrad_ch8 as tg
 from tinygrad_ch8 import nn, optim
-from tinygrad_ch8.strategies import frozen_features, greedy_pretrain, pretrain_layer
+from tinygrad_ch8.strategies import greedy_pretrain, pretrain_layer
+from tinygrad_ch8.training import frozen_features
 
 
 def blobs():

@@ -109,14 +109,35 @@ def test_values_and_gradients_are_shown_when_asked():
     assert nodes[large_node][0][1] == f"mean 4.5, std {np.arange(10.0).std():.3g}"
 
 
-def test_a_graph_released_by_backward_is_drawn_without_its_inputs():
+def test_a_graph_released_by_backward_raises_saying_what_to_pass():
     x = tg.Tensor([1.0, 2.0], requires_grad=True)
     y = (x.exp()).sum()
     y.backward()
-    nodes, edges = parse(draw_graph(y))
+    with pytest.raises(ValueError, match=r"released by backward\(\).*retain_graph=True"):
+        draw_graph(y)
+
+
+def test_a_graph_kept_by_retain_graph_is_drawn_whole_after_backward():
+    x = tg.Tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    y = (x.exp()).sum()
+    y.backward(retain_graph=True)
+    nodes, edges = parse(draw_graph(y, names={"x": x}))
+    assert edges == [
+        ("Sum", "output"),
+        ("(2,) float64", "Sum"),
+        ("Exp", "(2,) float64"),
+        ("x", "Exp"),
+    ]
+
+
+def test_an_op_is_labelled_with_its_settings_and_nothing_of_the_engine():
+    x = tg.Tensor(np.ones((2, 3)), requires_grad=True)
+    y = x.sum(axis=1)
+    assert y.grad_fn.settings() == {"axis": 1, "keepdims": False}
+    nodes, _ = parse(draw_graph(y))
     (sum_node,) = ids_labelled(nodes, "Sum")
-    assert nodes[sum_node][0][-1] == "(released by backward)"
-    assert edges == [("Sum", "output")]
+    label = "\n".join(nodes[sum_node][0])
+    assert "axis" in label and "inputs" not in label and "output_ref" not in label
 
 
 def test_double_backward_graph_of_a_hessian_vector_product():

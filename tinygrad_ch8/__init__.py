@@ -1,6 +1,10 @@
 """tinygrad_ch8: a small reverse-mode autograd engine and every method of Chapter 8 (part II)
 of Goodfellow, Bengio & Courville's *Deep Learning*, on NumPy or CuPy.
 
+The layers, bottom up (each imports only those below it): the engine (``backend``,
+``grad_mode``, ``Tensor``, ``Function``, ``ops``, ``autograd``, ``functional``) → ``nn`` and
+``data`` → ``optim`` → ``training`` → ``strategies`` → ``viz`` and the command line.
+
     import tinygrad_ch8 as tg
     x = tg.Tensor([1.0, 2.0], requires_grad=True)
     (x * x).sum().backward()
@@ -21,7 +25,7 @@ from .backend import (
 from .creation import ones, randn, zeros
 from .grad_mode import enable_grad, no_grad
 from .functional import concatenate, stack, where
-from . import data, nn, optim, strategies, viz
+from . import data, nn, optim, training, strategies, viz
 from .nn import init
 from .serialization import load, save
 
@@ -53,6 +57,7 @@ __all__ = [
     "data",
     "save",
     "load",
+    "training",
     "strategies",
     "__version__",
 ]

@@ -1,4 +1,4 @@
-"""``python -m tinygrad_ch8`` runs the command line."""
+"""Command line: ``python -m tinygrad_ch8`` runs the command line (``cli.main``)."""
 
 import sys
 

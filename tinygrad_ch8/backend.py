@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import sys
+from typing import Any
 
 import numpy
 
@@ -29,27 +30,38 @@ except Exception as error:  # noqa: BLE001 - any failure to import means "no CuP
     _cupy_import_error = error
 
 
-def _keep_freed_host_memory() -> None:
+def keep_freed_host_memory() -> bool:
     """Ask glibc's malloc to reuse freed blocks of up to 32 MiB instead of returning them to the OS.
+
+    An explicit call, made by the command line (``cli.main``) and the benchmarks, never by
+    ``import tinygrad_ch8``: it changes malloc's thresholds for the whole process, which a
+    library should not do to the program that imports it. Call it yourself in a script that
+    trains with large batches or double backward.
 
     Why: by default a large array is mmap'ed fresh and unmapped when freed, so while a graph keeps
     many arrays alive (double backward, big batches) every new array pays a page fault per 4 KiB:
     a 0.8 MB product then costs 0.45 ms instead of 0.03 ms. Keeping the memory (as PyTorch's caching
     allocator does) removes that; resident memory stays at its peak instead of shrinking. Other C
     libraries (musl, macOS) are left alone.
+
+    Returns:
+        Whether the thresholds were changed (False off Linux/glibc).
     """
+    if not sys.platform.startswith("linux"):
+        return False
     try:
         libc = ctypes.CDLL("libc.so.6")
         mallopt = libc.mallopt
     except (OSError, AttributeError):
-        return
+        return False
     m_trim_threshold, m_mmap_threshold = -1, -3  # from <malloc.h>
     mallopt(m_mmap_threshold, 32 * 1024 * 1024)  # glibc's largest allowed value on 64-bit
     mallopt(m_trim_threshold, 256 * 1024 * 1024)
+    return True
 
 
-if sys.platform.startswith("linux"):
-    _keep_freed_host_memory()
+Array = Any  # a NumPy or CuPy ndarray, the type of ``Tensor.data``: named for the signatures
+Seed = int | numpy.random.Generator | None  # what every ``rng`` argument accepts
 
 DEVICES = ("cpu", "cuda")
 FLOAT_DTYPES = (numpy.dtype("float32"), numpy.dtype("float64"))

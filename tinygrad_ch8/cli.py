@@ -13,17 +13,20 @@ It is also the one place where an error the user caused becomes one line: a ``Us
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
-from . import __version__
+from . import __version__, backend
+from .commands import compare, evaluate, graph, train
 from .commands.checks import INTERRUPTED, UsageError
 
-COMMANDS = {
-    "train": "train a network on the bundled handwritten digits (the main job)",
-    "evaluate": "report the test loss, accuracy and confusion matrix of a train checkpoint",
-    "compare": "race optimizers on one problem and plot loss against steps and seconds",
-    "graph": "render the computation graph of a model's loss (SVG, PNG, PDF or DOT)",
+COMMANDS = {  # name: (module, one-line purpose)
+    "train": (train, "train a network on the bundled handwritten digits (the main job)"),
+    "evaluate": (
+        evaluate,
+        "report the test loss, accuracy and confusion matrix of a train checkpoint",
+    ),
+    "compare": (compare, "race optimizers on one problem and plot loss against steps and seconds"),
+    "graph": (graph, "render the computation graph of a model's loss (SVG, PNG, PDF or DOT)"),
 }
 
 
@@ -34,8 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tinygrad-ch8 {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, purpose in COMMANDS.items():
-        module = importlib.import_module(f"tinygrad_ch8.commands.{name}")
+    for name, (module, purpose) in COMMANDS.items():
         sub = commands.add_parser(name, help=purpose, description=purpose)
         module.add_arguments(sub)
         sub.add_argument("--debug", action="store_true", help="show the full traceback of an error")
@@ -44,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    backend.keep_freed_host_memory()  # a whole program: big arrays may reuse freed host memory
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -71,6 +71,18 @@ class Function:
     def released(self) -> bool:
         return self.inputs is None
 
+    def settings(self) -> dict:
+        """The op's own settings (an axis, a shape, an exponent): what ``__init__`` stored.
+
+        Everything else on the instance is the engine's bookkeeping (inputs, which of them
+        need a gradient, the output's weak reference); ``viz.draw_graph`` labels ops with this.
+        """
+        return {
+            name: value
+            for name, value in vars(self).items()
+            if name not in ("inputs", "needs_input_grad", "output_ref")
+        }
+
     def release(self) -> None:
         """Drop the inputs (and so every array they hold alive) after a backward pass."""
         self.inputs = None

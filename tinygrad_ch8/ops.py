@@ -349,10 +349,10 @@ class MatMul(Function):
             gy = gy.reshape(*batch, a2.shape[-2], b2.shape[-1])
         ga = MatMul()(gy, _swap_last_two(b2)) if need_a else None
         gb = MatMul()(_swap_last_two(a2), gy) if need_b else None
-        if ga is not None and a.ndim == 1:
-            ga = SumTo(a2.shape)(ga).reshape(*a.shape)
-        if gb is not None and b.ndim == 1:
-            gb = SumTo(b2.shape)(gb).reshape(*b.shape)
+        if ga is not None and a.ndim == 1:  # drop the row axis; the engine sums the batch axes
+            ga = ga.reshape(*ga.shape[:-2], ga.shape[-1])
+        if gb is not None and b.ndim == 1:  # drop the column axis
+            gb = gb.reshape(*gb.shape[:-1])
         return ga, gb
 
 

@@ -480,7 +480,7 @@ def describe(session: Session, device: str, train_count: int) -> str:
     parts.append(f"batches of {settings.batch_size}")
     group = session.optimizer.param_groups[0]
     if session.schedule is not None:
-        final = session.schedule.final_lrs[0]
+        final = session.schedule.settings["final_lrs"][0]
         parts.append(f"lr {session.schedule.base_lrs[0]:g} decayed linearly to {final:g}")
     parts += [
         f"{name.replace('_', ' ')} {group[name]:g}"

@@ -35,13 +35,17 @@ class AuxiliaryHeads(Module):
         auxiliary: pairs ``(stage_index, head)``: ``head`` reads the output of ``stages[stage_index]``.
         weights: w_k, one per auxiliary head, or one number for all (default 0.3).
 
-    Example::
-
-        stages = [nn.Sequential(nn.Linear(64, 32), nn.Sigmoid()),
-                  nn.Sequential(nn.Linear(32, 32), nn.Sigmoid())]
-        model = nn.AuxiliaryHeads(stages, head=nn.Linear(32, 10), auxiliary=[(0, nn.Linear(32, 10))])
-        loss = model.loss(model(x), y)      # L_main + 0.3 L_aux in training mode
-        model.eval(); logits = model(x)     # the auxiliary head is not computed
+    Example:
+        >>> import tinygrad_ch8 as tg
+        >>> from tinygrad_ch8 import nn
+        >>> stages = [nn.Sequential(nn.Linear(64, 32), nn.Sigmoid()),
+        ...           nn.Sequential(nn.Linear(32, 32), nn.Sigmoid())]
+        >>> model = nn.AuxiliaryHeads(stages, head=nn.Linear(32, 10), auxiliary=[(0, nn.Linear(32, 10))])
+        >>> x, y = tg.randn(5, 64, rng=0), tg.Tensor([0, 1, 2, 3, 4])
+        >>> main, (aux,) = model(x)  # training mode: the main and the auxiliary logits
+        >>> loss = model.loss((main, [aux]), y)  # L_main + 0.3 L_aux
+        >>> model.eval().__class__.__name__, model(x).shape  # eval: the main head only
+        ('AuxiliaryHeads', (5, 10))
     """
 
     def __init__(

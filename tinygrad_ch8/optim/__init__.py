@@ -4,27 +4,31 @@ First-order methods (8.3, 8.5) are PyTorch-shaped classes over a pure update fun
 arrays: ``SGD`` (with momentum and Nesterov), ``Adagrad``, ``RMSprop``, ``Adam``, ``AdamW``.
 ``lr_scheduler`` decays their learning rate; ``lr_range_test`` suggests one (Smith 2017);
 ``PolyakAveraging`` (8.7) averages the parameters they visit. Approximate second-order
-methods (8.6) take a closure.
+methods (8.6: ``Newton``, ``NewtonCG``, ``NonlinearCG``, ``BFGS``, ``LBFGS``) take a closure;
+``minimize`` runs any of them on one function, SciPy-style.
 
-``OPTIMIZERS`` maps each optimizer's lower-case command-line name to its class.
+``OPTIMIZERS`` (``registry.py``) maps each optimizer's lower-case name to its class. The
+math of each method is also a public pure function on arrays (``sgd_update``, ...,
+``bfgs_update``, ``two_loop_direction``, ``newton_direction``); ``loss_and_gradients`` is
+the closure contract every optimizer calls.
 """
 
-from . import lr_scheduler
-from .adagrad import Adagrad
-from .adam import Adam, AdamW
+from . import curvature, line_search, lr_scheduler
+from .adagrad import Adagrad, adagrad_update
+from .adam import Adam, AdamW, adam_update, adamw_update
 from .averaging import PolyakAveraging
+from .bfgs import BFGS, bfgs_update
+from .cg import NonlinearCG, conjugate_gradient
+from .closure import loss_and_gradients
+from .lbfgs import LBFGS, two_loop_direction
 from .lr_range_test import LRRangeResult, lr_range_test
+from .minimize import OptimizeResult, minimize
+from .newton import Newton, newton_direction
+from .newton_cg import NewtonCG
 from .optimizer import Optimizer
-from .rmsprop import RMSprop
-from .sgd import SGD
-
-OPTIMIZERS: dict[str, type[Optimizer]] = {
-    "sgd": SGD,
-    "adagrad": Adagrad,
-    "rmsprop": RMSprop,
-    "adam": Adam,
-    "adamw": AdamW,
-}
+from .registry import OPTIMIZERS
+from .rmsprop import RMSprop, rmsprop_update
+from .sgd import SGD, sgd_update
 
 __all__ = [
     "Optimizer",
@@ -38,24 +42,6 @@ __all__ = [
     "LRRangeResult",
     "lr_scheduler",
     "OPTIMIZERS",
-]
-
-# ---------------------------------------------------------------- second-order methods (8.6)
-# Owned by the second-order engineer: imports of line_search, newton, newton_cg, cg, bfgs,
-# lbfgs, minimize, curvature go here, with OPTIMIZERS.update({"lbfgs": ..., "bfgs": ...,
-# "cg": ..., "newton": ..., "newton-cg": ...}) and their names appended to __all__.
-from . import curvature, line_search  # noqa: E402
-from .bfgs import BFGS  # noqa: E402
-from .cg import NonlinearCG, conjugate_gradient  # noqa: E402
-from .lbfgs import LBFGS  # noqa: E402
-from .minimize import OptimizeResult, minimize  # noqa: E402
-from .newton import Newton  # noqa: E402
-from .newton_cg import NewtonCG  # noqa: E402
-
-OPTIMIZERS.update(
-    {"lbfgs": LBFGS, "bfgs": BFGS, "cg": NonlinearCG, "newton": Newton, "newton-cg": NewtonCG}
-)
-__all__ += [
     "curvature",
     "line_search",
     "LBFGS",
@@ -66,4 +52,13 @@ __all__ += [
     "NewtonCG",
     "minimize",
     "OptimizeResult",
+    "loss_and_gradients",
+    "sgd_update",
+    "adagrad_update",
+    "rmsprop_update",
+    "adam_update",
+    "adamw_update",
+    "bfgs_update",
+    "two_loop_direction",
+    "newton_direction",
 ]

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from .. import backend
+from ..backend import Array
 from ..tensor import Tensor
 from .optimizer import Optimizer, check_nonnegative
 
 
 def adagrad_update(
-    param,
-    grad,
+    param: Array,
+    grad: Array,
     state: dict,
     *,
     lr: float,
@@ -61,13 +62,16 @@ class Adagrad(Optimizer):
         weight_decay: λ of the L2 penalty added to the gradient.
         initial_accumulator_value: r at the start.
 
-    Example::
-
-        model = nn.Linear(3, 1)
-        opt = optim.Adagrad(model.parameters(), lr=0.1)
-        loss = F.mse_loss(model(x), y)
-        opt.zero_grad(); loss.backward()
-        opt.step()
+    Example:
+        >>> import tinygrad_ch8 as tg
+        >>> from tinygrad_ch8 import optim
+        >>> theta = tg.Tensor([1.0, -2.0], dtype="float64", requires_grad=True)
+        >>> opt = optim.Adagrad([theta], lr=0.1)
+        >>> opt.zero_grad()
+        >>> (theta * theta).sum().backward()  # J = ‖θ‖², g = 2θ
+        >>> opt.step()
+        >>> [round(value, 6) for value in theta.tolist()]  # r = g², so the first step is ε g/√r = ε sign(g)
+        [0.9, -1.9]
     """
 
     def __init__(

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from .. import backend
+from ..backend import Array
 from ..tensor import Tensor
 from .optimizer import Optimizer, check_beta, check_nonnegative
 
 
 def adam_update(
-    param,
-    grad,
+    param: Array,
+    grad: Array,
     state: dict,
     *,
     lr: float,
@@ -52,8 +53,8 @@ def adam_update(
 
 
 def adamw_update(
-    param,
-    grad,
+    param: Array,
+    grad: Array,
     state: dict,
     *,
     lr: float,
@@ -104,13 +105,16 @@ class Adam(Optimizer):
         weight_decay: λ of the L2 penalty added to the gradient.
         amsgrad: use the running maximum of r.
 
-    Example::
-
-        model = nn.Linear(3, 1)
-        opt = optim.Adam(model.parameters(), lr=1e-3)
-        loss = F.mse_loss(model(x), y)
-        opt.zero_grad(); loss.backward()
-        opt.step()
+    Example:
+        >>> import tinygrad_ch8 as tg
+        >>> from tinygrad_ch8 import optim
+        >>> theta = tg.Tensor([1.0, -2.0], dtype="float64", requires_grad=True)
+        >>> opt = optim.Adam([theta], lr=0.1)
+        >>> opt.zero_grad()
+        >>> (theta * theta).sum().backward()  # J = ‖θ‖², g = 2θ
+        >>> opt.step()
+        >>> [round(value, 6) for value in theta.tolist()]  # bias-corrected ŝ/√r̂ = g/|g|: the first step is ε sign(g)
+        [0.9, -1.9]
     """
 
     def __init__(
@@ -160,13 +164,16 @@ class AdamW(Adam):
         params, lr, betas, eps, amsgrad: as for ``Adam``.
         weight_decay: λ; each step multiplies θ by (1 − ελ).
 
-    Example::
-
-        model = nn.Linear(3, 1)
-        opt = optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
-        loss = F.mse_loss(model(x), y)
-        opt.zero_grad(); loss.backward()
-        opt.step()
+    Example:
+        >>> import tinygrad_ch8 as tg
+        >>> from tinygrad_ch8 import optim
+        >>> theta = tg.Tensor([1.0, -2.0], dtype="float64", requires_grad=True)
+        >>> opt = optim.AdamW([theta], lr=0.1, weight_decay=0.5)
+        >>> opt.zero_grad()
+        >>> (theta * theta).sum().backward()  # J = ‖θ‖², g = 2θ
+        >>> opt.step()
+        >>> [round(value, 6) for value in theta.tolist()]  # θ(1 − ελ) = 0.95θ, then ε sign(g)
+        [0.85, -1.8]
     """
 
     def __init__(

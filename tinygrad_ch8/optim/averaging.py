@@ -39,14 +39,19 @@ class PolyakAveraging:
     Call ``update()`` after each optimizer step; inside ``with averaging.swapped():`` the
     tensors hold θ̂, and afterwards (also after an exception) exactly the live θ again.
 
-    Example::
-
-        opt = optim.SGD(model.parameters(), lr=0.1)
-        averaging = optim.PolyakAveraging(model, decay=0.99)
-        for x, y in batches:
-            opt.zero_grad(); F.cross_entropy(model(x), y).backward(); opt.step(); averaging.update()
-        with averaging.swapped():
-            evaluate(model)
+    Example:
+        >>> import tinygrad_ch8 as tg
+        >>> from tinygrad_ch8 import optim
+        >>> theta = tg.Tensor([0.0], dtype="float64", requires_grad=True)
+        >>> averaging = optim.PolyakAveraging([theta])
+        >>> for value in (1.0, 2.0, 6.0):  # the points an optimizer visited
+        ...     theta.data[...] = value
+        ...     averaging.update()
+        >>> with averaging.swapped():
+        ...     print(theta.tolist())  # θ̂ = (1 + 2 + 6)/3
+        [3.0]
+        >>> theta.tolist()  # the live θ again
+        [6.0]
     """
 
     def __init__(self, params: Module | Iterable[Tensor], decay: float | None = None):

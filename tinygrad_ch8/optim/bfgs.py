@@ -18,12 +18,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .. import backend
+from ..backend import Array
 from ..tensor import Tensor
-from .descent import DescentOptimizer
+from .descent import (
+    TOLERANCE_CHANGE,
+    TOLERANCE_GRAD,
+    DescentOptimizer,
+    LastStep,
+    iteration_settings,
+    step_from_last_step,
+)
 from .objective import Objective
 
 
-def bfgs_update(inverse_hessian, step, gradient_change):
+def bfgs_update(inverse_hessian: Array, step: Array, gradient_change: Array) -> Array:
     """M ← (I − ρ s yᵀ) M (I − ρ y sᵀ) + ρ s sᵀ with ρ = 1/yᵀs (Nocedal & Wright, Eq. 6.17).
 
     Expanded so that it costs two matrix-vector products and rank-one updates, O(n²):
@@ -66,10 +74,15 @@ class BFGS(DescentOptimizer):
     Reference: Broyden, Fletcher, Goldfarb and Shanno (1970); Nocedal & Wright, *Numerical
     Optimization* (2006), Algorithm 6.1.
 
-    Example::
-
-        opt = optim.BFGS([x], max_iter=100)
-        opt.step(lambda: rosenbrock(x))
+    Example:
+        >>> import tinygrad_ch8 as tg
+        >>> from tinygrad_ch8 import optim
+        >>> x = tg.Tensor([-1.2, 1.0], dtype="float64", requires_grad=True)
+        >>> from tinygrad_ch8.data.synthetic import rosenbrock  # (1 − x₀)² + 100 (x₁ − x₀²)²
+        >>> opt = optim.BFGS([x], max_iter=100)
+        >>> first_loss = opt.step(lambda: rosenbrock(x))
+        >>> [round(value, 6) for value in x.tolist()]  # the minimum (1, 1)
+        [1.0, 1.0]
     """
 
     def __init__(
@@ -77,23 +90,22 @@ class BFGS(DescentOptimizer):
         params: Iterable[Tensor] | Iterable[dict],
         max_iter: int = 1,
         max_eval: int | None = None,
-        tolerance_grad: float = 1e-7,
-        tolerance_change: float = 1e-9,
+        tolerance_grad: float = TOLERANCE_GRAD,
+        tolerance_change: float = TOLERANCE_CHANGE,
         line_search_fn: str | None = "strong_wolfe",
     ):
-        defaults = {
-            "max_iter": max_iter,
-            "max_eval": max_eval,
-            "tolerance_grad": tolerance_grad,
-            "tolerance_change": tolerance_change,
-            "line_search_fn": line_search_fn,
-        }
-        super().__init__(params, defaults)
+        super().__init__(
+            params,
+            iteration_settings(
+                max_iter, max_eval, tolerance_grad, tolerance_change, line_search_fn
+            ),
+        )
 
-    def direction(self, objective: Objective, gradient, state: dict):
-        pair = self.latest_pair(state, gradient)
-        if pair is not None:
-            step, gradient_change = pair
+    def direction(
+        self, objective: Objective, gradient: Array, last: LastStep | None, state: dict
+    ) -> Array:
+        if last is not None:
+            step, gradient_change = last.pair(gradient)
             curvature = float(gradient_change @ step)
             if curvature > 1e-10:
                 if "inverse_hessian" not in state:
@@ -109,7 +121,9 @@ class BFGS(DescentOptimizer):
             return -gradient
         return -(state["inverse_hessian"] @ gradient)
 
-    def initial_step(self, value: float, gradient, direction, state: dict) -> float:
+    def initial_step(
+        self, value: float, gradient: Array, direction: Array, last: LastStep | None, state: dict
+    ) -> float:
         if "inverse_hessian" in state:
             return 1.0
-        return self.step_from_last_decrease(value, gradient, direction, state)
+        return step_from_last_step(value, gradient, direction, last)

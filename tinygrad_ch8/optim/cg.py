@@ -22,8 +22,16 @@ import dataclasses
 import math
 from collections.abc import Callable, Iterable
 
+from ..backend import Array
 from ..tensor import Tensor
-from .descent import DescentOptimizer
+from .descent import (
+    TOLERANCE_CHANGE,
+    TOLERANCE_GRAD,
+    DescentOptimizer,
+    LastStep,
+    iteration_settings,
+    step_from_last_step,
+)
 from .objective import Objective
 
 
@@ -40,7 +48,7 @@ class CGResult:
         curvature: xᵀAx, so that the quadratic's value is q(x) = ½ curvature − bᵀx.
     """
 
-    x: object
+    x: Array
     iterations: int
     residual_norm: float
     negative_curvature: bool
@@ -48,7 +56,7 @@ class CGResult:
 
 
 def conjugate_gradient(
-    matvec: Callable, b, max_iter: int | None = None, tol: float = 1e-10
+    matvec: Callable, b: Array, max_iter: int | None = None, tol: float = 1e-10
 ) -> CGResult:
     """Linear conjugate gradients for Ax = b, A symmetric, given only ``matvec(v) = Av``.
 
@@ -97,7 +105,7 @@ def conjugate_gradient(
 BETAS = ("polak_ribiere", "fletcher_reeves")
 
 
-def conjugate_beta(gradient, previous_gradient, rule: str) -> float:
+def conjugate_beta(gradient: Array, previous_gradient: Array, rule: str) -> float:
     """β_t by Fletcher–Reeves, or by Polak–Ribière clipped at 0 ("PR+", Powell 1986).
 
     The clip makes a negative Polak–Ribière β restart along −g; unclipped, PR can cycle
@@ -136,10 +144,18 @@ class NonlinearCG(DescentOptimizer):
     Reference: Fletcher & Reeves (1964); Polak & Ribière (1969); Nocedal & Wright,
     *Numerical Optimization* (2006), section 5.2.
 
-    Example::
-
-        opt = optim.NonlinearCG(model.parameters(), max_iter=100)
-        opt.step(lambda: F.mse_loss(model(x), y))
+    Example:
+        >>> import tinygrad_ch8 as tg
+        >>> from tinygrad_ch8 import optim
+        >>> A = tg.Tensor([[3.0, 1.0], [1.0, 2.0]], dtype="float64")
+        >>> b = tg.Tensor([1.0, 1.0], dtype="float64")
+        >>> w = tg.Tensor([0.0, 0.0], dtype="float64", requires_grad=True)
+        >>> def quadratic():  # ½ wᵀAw − bᵀw, minimized at A⁻¹b = (0.2, 0.4)
+        ...     return 0.5 * (w * (A @ w)).sum() - (b * w).sum()
+        >>> opt = optim.NonlinearCG([w], max_iter=10)
+        >>> first_loss = opt.step(quadratic)
+        >>> [round(value, 6) for value in w.tolist()], opt.state[0]["n_iter"]  # n = 2 iterations
+        ([0.2, 0.4], 2)
     """
 
     wolfe_c2 = 0.1
@@ -151,17 +167,15 @@ class NonlinearCG(DescentOptimizer):
         restart_every: int | None = None,
         max_iter: int = 1,
         max_eval: int | None = None,
-        tolerance_grad: float = 1e-7,
-        tolerance_change: float = 1e-9,
+        tolerance_grad: float = TOLERANCE_GRAD,
+        tolerance_change: float = TOLERANCE_CHANGE,
     ):
         defaults = {
             "beta": beta,
             "restart_every": restart_every,
-            "max_iter": max_iter,
-            "max_eval": max_eval,
-            "tolerance_grad": tolerance_grad,
-            "tolerance_change": tolerance_change,
-            "line_search_fn": "strong_wolfe",
+            **iteration_settings(
+                max_iter, max_eval, tolerance_grad, tolerance_change, "strong_wolfe"
+            ),
         }
         super().__init__(params, defaults)
 
@@ -178,23 +192,27 @@ class NonlinearCG(DescentOptimizer):
                 "NonlinearCG needs the strong Wolfe line search to keep its directions conjugate"
             )
 
-    def direction(self, objective: Objective, gradient, state: dict):
+    def direction(
+        self, objective: Objective, gradient: Array, last: LastStep | None, state: dict
+    ) -> Array:
         group = self.param_groups[0]
         restart_every = group["restart_every"] or gradient.shape[0]
         steepest = -gradient
-        if "d" not in state or state["since_restart"] >= restart_every:
+        if last is None or state["since_restart"] >= restart_every:
             state["since_restart"] = 1
             return steepest
-        previous_gradient = state["previous_grad"]
+        previous_gradient = last.gradient
         if abs(float(gradient @ previous_gradient)) >= 0.2 * float(gradient @ gradient):
             state["since_restart"] = 1
             return steepest
-        d = steepest + conjugate_beta(gradient, previous_gradient, group["beta"]) * state["d"]
+        d = steepest + conjugate_beta(gradient, previous_gradient, group["beta"]) * last.direction
         if float(gradient @ d) >= 0:
             state["since_restart"] = 1
             return steepest
         state["since_restart"] += 1
         return d
 
-    def initial_step(self, value: float, gradient, direction, state: dict) -> float:
-        return self.step_from_last_decrease(value, gradient, direction, state)
+    def initial_step(
+        self, value: float, gradient: Array, direction: Array, last: LastStep | None, state: dict
+    ) -> float:
+        return step_from_last_step(value, gradient, direction, last)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 
 from .. import backend
 from ..autograd import grad
+from ..backend import Array, Seed
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
 from .flat import gradient_vector, unflatten
@@ -29,7 +30,7 @@ from .objective import Objective
 
 
 # ---------------------------------------------------------------- Lanczos
-def lanczos(matvec: Callable, start, steps: int):
+def lanczos(matvec: Callable, start: Array, steps: int) -> Array:
     """Ritz values (ascending, a host NumPy array) of a symmetric operator after ``steps`` Lanczos steps.
 
     Lanczos builds an orthonormal basis q_1, ..., q_m of the Krylov space
@@ -66,8 +67,8 @@ def lanczos(matvec: Callable, start, steps: int):
 
 
 def hessian_spectrum(
-    closure: Callable[[], Tensor], params: Sequence[Tensor], steps: int = 30, rng=None
-):
+    closure: Callable[[], Tensor], params: Sequence[Tensor], steps: int = 30, rng: Seed = None
+) -> Array:
     """Ritz values of the Hessian of ``closure()``'s loss at the parameters' current values.
 
     The smallest and largest are accurate estimates of λ_min(H) and λ_max(H); the others
@@ -79,7 +80,7 @@ def hessian_spectrum(
 
 
 def _gradient_and_spectrum(closure, params, steps: int, rng, caller: str) -> tuple:
-    objective = Objective(params, closure, caller, hessian=True)
+    objective = Objective(params, closure, caller, uses_hvp=True)
     _, gradient = objective.evaluate()
     start = backend.rng(rng).standard_normal(gradient.shape[0]).astype(gradient.dtype)
     return gradient, lanczos(
@@ -88,7 +89,7 @@ def _gradient_and_spectrum(closure, params, steps: int, rng, caller: str) -> tup
 
 
 def extreme_eigenvalues(
-    closure: Callable[[], Tensor], params: Sequence[Tensor], steps: int = 30, rng=None
+    closure: Callable[[], Tensor], params: Sequence[Tensor], steps: int = 30, rng: Seed = None
 ) -> tuple[float, float]:
     """(λ_min, λ_max) of the Hessian, by Lanczos (``hessian_spectrum``)."""
     spectrum = hessian_spectrum(closure, params, steps, rng)
@@ -96,7 +97,7 @@ def extreme_eigenvalues(
 
 
 def condition_number(
-    closure: Callable[[], Tensor], params: Sequence[Tensor], steps: int = 30, rng=None
+    closure: Callable[[], Tensor], params: Sequence[Tensor], steps: int = 30, rng: Seed = None
 ) -> float:
     """κ = λ_max / λ_min of the Hessian; infinite when H is not positive definite."""
     smallest, largest = extreme_eigenvalues(closure, params, steps, rng)
@@ -130,7 +131,7 @@ def classify_critical_point(
     steps: int = 30,
     tol: float = 1e-6,
     gradient_tol: float = 1e-5,
-    rng=None,
+    rng: Seed = None,
 ) -> CriticalPoint:
     """Say whether the parameters' current values are a minimum, a maximum or a saddle of the loss.
 
@@ -159,12 +160,12 @@ def classify_critical_point(
 
 
 # ---------------------------------------------------------------- Gauss–Newton
-def mse_output_hessian(outputs: Tensor, u):
+def mse_output_hessian(outputs: Tensor, u: Array) -> Array:
     """H_out u for the loss mean((z − y)²) over all M elements of z: H_out = (2/M) I."""
     return u * (2.0 / outputs.size)
 
 
-def cross_entropy_output_hessian(outputs: Tensor, u):
+def cross_entropy_output_hessian(outputs: Tensor, u: Array) -> Array:
     """H_out u for the mean softmax cross-entropy over N rows of logits z.
 
     Per row, ∂²/∂z² of −log softmax(z)_y is diag(p) − ppᵀ with p = softmax(z), whatever the
@@ -181,8 +182,8 @@ OUTPUT_HESSIANS = {"mse": mse_output_hessian, "cross_entropy": cross_entropy_out
 
 
 def gauss_newton_product(
-    outputs_fn: Callable[[], Tensor], params: Sequence[Tensor], v, loss: str = "mse"
-):
+    outputs_fn: Callable[[], Tensor], params: Sequence[Tensor], v: Array, loss: str = "mse"
+) -> Array:
     """G v = Jᵀ H_out J v, the Gauss–Newton matrix times a flat vector v, from three backward passes.
 
     Args:

@@ -16,14 +16,16 @@ returns: use ``max_iter=1`` to interleave steps with other work (new minibatches
 large ``max_iter`` (or ``optim.minimize``) to minimize one fixed function. Each call starts
 by evaluating the closure once, because the function may have changed since the last call.
 
-What a method remembers (BFGS's matrix, L-BFGS's pairs, CG's last direction) lives in
-``state[0]`` and is updated at the start of the next iteration from the step just taken,
-s = α d (stored as ``state["d"]`` and ``state["t"]``), and the change of gradient
-y = g − g_prev (``state["previous_grad"]``; ``latest_pair``), so it carries over from one call of ``step``
-to the next as PyTorch's does. ``state[0]`` also counts ``n_iter``, ``nfev`` (closure
-calls), ``ngev`` (gradients) and ``nhvp`` (Hessian-vector products) over all calls, and
-after each call holds ``loss`` and ``grad`` at the current point and a ``message`` saying
-why the call stopped.
+What the iteration remembers of the step just taken is one named record, ``LastStep``
+(the direction d, the step length α, and the loss and gradient before the step), handed to
+the method's ``direction`` and ``initial_step`` at the next iteration. From it
+``LastStep.pair(g)`` gives the step s = α d and the change of gradient y = g − g_prev that
+BFGS and L-BFGS learn from. What a method builds from these (BFGS's matrix, L-BFGS's pairs)
+lives in ``state[0]`` with the record, so it carries over from one call of ``step`` to the
+next as PyTorch's does. ``state[0]`` also counts ``n_iter``, ``nfev`` (closure calls),
+``ngev`` (gradients) and ``nhvp`` (Hessian-vector products) over all calls, and after each
+call holds ``loss`` and ``grad`` at the current point and a ``message`` saying why the call
+stopped.
 """
 
 from __future__ import annotations
@@ -31,8 +33,10 @@ from __future__ import annotations
 import abc
 import math
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from .. import backend
+from ..backend import Array
 from ..tensor import Tensor
 from .flat import set_parameters
 from .line_search import backtracking, step_from_last_decrease, strong_wolfe
@@ -40,6 +44,50 @@ from .objective import Line, Objective
 from .optimizer import Optimizer, check_nonnegative
 
 LINE_SEARCHES = (None, "strong_wolfe", "backtracking")
+TOLERANCE_GRAD = 1e-7  # the defaults every line-search method shares (PyTorch's LBFGS's)
+TOLERANCE_CHANGE = 1e-9
+
+
+def iteration_settings(
+    max_iter: int,
+    max_eval: int | None,
+    tolerance_grad: float,
+    tolerance_change: float,
+    line_search_fn: str | None,
+) -> dict:
+    """The five hyperparameters of the shared iteration, as the ``defaults`` entries they become."""
+    return {
+        "max_iter": max_iter,
+        "max_eval": max_eval,
+        "tolerance_grad": tolerance_grad,
+        "tolerance_change": tolerance_change,
+        "line_search_fn": line_search_fn,
+    }
+
+
+class LastStep(NamedTuple):
+    """What a line-search method remembers of its last step θ ← θ + α d."""
+
+    direction: Array  # d, flat
+    step_length: float  # α
+    loss: float  # J before the step
+    gradient: Array  # g before the step
+
+    def pair(self, gradient: Array) -> tuple:
+        """(s, y) = (α d, g − g_prev), with ``gradient`` the gradient g after the step."""
+        return self.step_length * self.direction, gradient - self.gradient
+
+
+def step_from_last_step(
+    value: float, gradient: Array, direction: Array, last: LastStep | None
+) -> float:
+    """``line_search.step_from_last_decrease`` at the current point: a first trial step length."""
+    return step_from_last_decrease(
+        value,
+        None if last is None else last.loss,
+        float(gradient @ direction),
+        math.sqrt(float(gradient @ gradient)),
+    )
 
 
 class DescentOptimizer(Optimizer):
@@ -50,7 +98,7 @@ class DescentOptimizer(Optimizer):
     ``"backtracking"``) with the meanings of PyTorch's ``LBFGS``.
     """
 
-    hessian = False  # whether ``direction`` uses Hessian-vector products (Newton, Newton-CG)
+    uses_hvp = False  # whether ``direction`` uses Hessian-vector products (Newton, Newton-CG)
     wolfe_c2 = 0.9  # the curvature constant of the strong Wolfe search: 0.9 suits Newton-like steps
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], defaults: dict):
@@ -74,41 +122,38 @@ class DescentOptimizer(Optimizer):
                 f"(expected one of {LINE_SEARCHES})"
             )
 
+    def load_state_dict(self, state_dict: dict) -> None:
+        """``Optimizer.load_state_dict``, with the saved last step made a ``LastStep`` again."""
+        super().load_state_dict(state_dict)
+        state = self.state.get(0, {})
+        if isinstance(state.get("last_step"), dict):
+            state["last_step"] = LastStep(**state["last_step"])
+
     # ------------------------------------------------------------ what a method defines
     @abc.abstractmethod
-    def direction(self, objective: Objective, gradient, state: dict):
-        """The search direction d at the current point, whose gradient is ``gradient``."""
+    def direction(
+        self, objective: Objective, gradient: Array, last: LastStep | None, state: dict
+    ) -> Array:
+        """The search direction d at the current point, whose gradient is ``gradient``.
 
-    def initial_step(self, value: float, gradient, direction, state: dict) -> float:
+        ``last`` is the step that led here (None before the first one).
+        """
+
+    def initial_step(
+        self, value: float, gradient: Array, direction: Array, last: LastStep | None, state: dict
+    ) -> float:
         """The first step length tried along ``direction``: 1, the natural step of Newton-like methods."""
         return 1.0
 
-    @staticmethod
-    def step_from_last_decrease(value: float, gradient, direction, state: dict) -> float:
-        """``line_search.step_from_last_decrease`` for the current iteration: an initial_step."""
-        return step_from_last_decrease(
-            value,
-            state.get("previous_loss"),
-            float(gradient @ direction),
-            math.sqrt(float(gradient @ gradient)),
-        )
-
     def after_step(self, state: dict, alpha: float, value: float, new_value: float) -> None:
         """Learn from the step just taken (Newton-CG adapts its damping here); by default nothing."""
-
-    @staticmethod
-    def latest_pair(state: dict, gradient) -> tuple | None:
-        """(s, y) of the last step: s = t d, y = g − g_prev; None before the first step."""
-        if "d" not in state:
-            return None
-        return state["t"] * state["d"], gradient - state["previous_grad"]
 
     # ------------------------------------------------------------ the shared iteration
     def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor:
         """Run up to ``max_iter`` iterations on ``closure``'s loss; return the loss it first returned."""
         group = self.param_groups[0]
         state = self.state.setdefault(0, {"n_iter": 0, "nfev": 0, "ngev": 0, "nhvp": 0})
-        objective = Objective(group["params"], closure, type(self).__name__, hessian=self.hessian)
+        objective = Objective(group["params"], closure, type(self).__name__, uses_hvp=self.uses_hvp)
         try:
             first_value = self._iterate(objective, group, state)
         finally:
@@ -132,12 +177,13 @@ class DescentOptimizer(Optimizer):
                 state["message"] = "converged: ‖g‖∞ ≤ tolerance_grad"
                 break
             state["n_iter"] += 1
-            d = self.direction(objective, gradient, state)
+            last = state.get("last_step")
+            d = self.direction(objective, gradient, last, state)
             slope = float(gradient @ d)
             if not slope < 0:
                 state["message"] = f"stopped: the direction does not descend (gᵀd = {slope:.3g})"
                 break
-            alpha0 = self.initial_step(value, gradient, d, state)
+            alpha0 = self.initial_step(value, gradient, d, last, state)
             alpha, new_x, new_value, new_gradient = self._line_search(
                 objective, group, x, d, value, slope, alpha0, tolerance_change
             )
@@ -148,11 +194,8 @@ class DescentOptimizer(Optimizer):
                 )
                 break
             objective.accept(new_x)
-            state["previous_grad"], state["previous_loss"], state["d"], state["t"] = (
-                gradient,
-                value,
-                d,
-                alpha,
+            state["last_step"] = LastStep(
+                direction=d, step_length=alpha, loss=value, gradient=gradient
             )
             self.after_step(state, alpha, value, new_value)
             step_size = float(abs(alpha * d).max())

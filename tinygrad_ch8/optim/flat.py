@@ -11,16 +11,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import backend
+from ..backend import Array
 from ..tensor import Tensor
 
 
-def flatten(arrays: Sequence) -> object:
+def flatten(arrays: Sequence[Array]) -> Array:
     """One vector holding every array's elements in order: [vec(a₁); vec(a₂); ...]."""
     xp = backend.array_module(arrays[0])
     return xp.concatenate([array.reshape(-1) for array in arrays])
 
 
-def unflatten(vector, shapes: Sequence[tuple]) -> list:
+def unflatten(vector: Array, shapes: Sequence[tuple]) -> list:
     """``vector`` cut into consecutive pieces with the given shapes (views, not copies)."""
     pieces, offset = [], 0
     for shape in shapes:
@@ -32,12 +33,12 @@ def unflatten(vector, shapes: Sequence[tuple]) -> list:
     return pieces
 
 
-def parameters_vector(params: Sequence[Tensor]):
+def parameters_vector(params: Sequence[Tensor]) -> Array:
     """θ: a new vector with the parameters' current values."""
     return flatten([param.data for param in params])
 
 
-def set_parameters(params: Sequence[Tensor], vector) -> None:
+def set_parameters(params: Sequence[Tensor], vector: Array) -> None:
     """Write θ back into the parameters, in place (models keep referring to the same arrays)."""
     for param, piece in zip(
         params, unflatten(vector, [param.shape for param in params]), strict=True
@@ -45,7 +46,7 @@ def set_parameters(params: Sequence[Tensor], vector) -> None:
         param.data[...] = piece
 
 
-def gradient_vector(params: Sequence[Tensor], gradients: Sequence[Tensor | None]):
+def gradient_vector(params: Sequence[Tensor], gradients: Sequence[Tensor | None]) -> Array:
     """g: the gradients joined in the parameters' order; a parameter the loss ignores gets zeros."""
     return flatten(
         [

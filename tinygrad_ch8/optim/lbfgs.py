@@ -4,8 +4,8 @@ BFGS's matrix M is the result of applying the rank-two update (``bfgs.py``) to a
 matrix once per (s, y) pair. L-BFGS keeps only the last m pairs and applies those updates
 to a scaled identity γI implicitly, each time it needs the direction −Mg, by the two-loop
 recursion: O(mn) memory and time instead of O(n²). With m = 1 it is "memoryless BFGS": one
-update of γI by the latest pair. (The seed summary says L-BFGS "assumes M(t−1) is the
-identity"; that describes memoryless BFGS only: L-BFGS keeps m pairs.)
+update of γI by the latest pair. (The book, section 8.6.3, describes L-BFGS as assuming that
+M(t−1) is the identity; that is memoryless BFGS only: L-BFGS keeps m pairs.)
 """
 
 from __future__ import annotations
@@ -13,12 +13,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .. import backend
+from ..backend import Array
 from ..tensor import Tensor
-from .descent import DescentOptimizer
+from .descent import (
+    TOLERANCE_CHANGE,
+    TOLERANCE_GRAD,
+    DescentOptimizer,
+    LastStep,
+    iteration_settings,
+)
 from .objective import Objective
 
 
-def two_loop_direction(gradient, steps, gradient_changes, gamma: float):
+def two_loop_direction(
+    gradient: Array, steps: Array, gradient_changes: Array, gamma: float
+) -> Array:
     """d = −M g, with M the BFGS updates by the pairs (steps[i], gradient_changes[i]) of γI.
 
     Nocedal & Wright, Algorithm 7.4, with ρ_i = 1/y_iᵀs_i, pairs oldest first:
@@ -81,10 +90,15 @@ class LBFGS(DescentOptimizer):
         history_size: m, the number of (s, y) pairs kept.
         line_search_fn: ``"strong_wolfe"`` (default), ``"backtracking"`` or None (fixed step lr).
 
-    Example::
-
-        opt = optim.LBFGS(model.parameters())
-        opt.step(lambda: F.cross_entropy(model(x), y))
+    Example:
+        >>> import tinygrad_ch8 as tg
+        >>> from tinygrad_ch8 import optim
+        >>> x = tg.Tensor([-1.2, 1.0], dtype="float64", requires_grad=True)
+        >>> from tinygrad_ch8.data.synthetic import rosenbrock  # (1 − x₀)² + 100 (x₁ − x₀²)²
+        >>> opt = optim.LBFGS([x], max_iter=100)
+        >>> first_loss = opt.step(lambda: rosenbrock(x))  # the closure returns the loss, graph attached
+        >>> [round(value, 6) for value in x.tolist()]  # the minimum (1, 1)
+        [1.0, 1.0]
     """
 
     def __init__(
@@ -93,19 +107,17 @@ class LBFGS(DescentOptimizer):
         lr: float = 1,
         max_iter: int = 20,
         max_eval: int | None = None,
-        tolerance_grad: float = 1e-7,
-        tolerance_change: float = 1e-9,
+        tolerance_grad: float = TOLERANCE_GRAD,
+        tolerance_change: float = TOLERANCE_CHANGE,
         history_size: int = 10,
         line_search_fn: str | None = "strong_wolfe",
     ):
         defaults = {
             "lr": lr,
-            "max_iter": max_iter,
-            "max_eval": max_eval,
-            "tolerance_grad": tolerance_grad,
-            "tolerance_change": tolerance_change,
             "history_size": history_size,
-            "line_search_fn": line_search_fn,
+            **iteration_settings(
+                max_iter, max_eval, tolerance_grad, tolerance_change, line_search_fn
+            ),
         }
         super().__init__(params, defaults)
 
@@ -118,11 +130,12 @@ class LBFGS(DescentOptimizer):
                 f"invalid history_size: {group['history_size']} (it must be an int >= 1)"
             )
 
-    def direction(self, objective: Objective, gradient, state: dict):
-        pair = self.latest_pair(state, gradient)
-        if pair is None:
+    def direction(
+        self, objective: Objective, gradient: Array, last: LastStep | None, state: dict
+    ) -> Array:
+        if last is None:
             return -gradient
-        step, gradient_change = pair
+        step, gradient_change = last.pair(gradient)
         curvature = float(gradient_change @ step)
         if curvature > 1e-10:
             xp = backend.array_module(gradient)
@@ -141,7 +154,9 @@ class LBFGS(DescentOptimizer):
             gradient, state["steps"], state["gradient_changes"], state["gamma"]
         )
 
-    def initial_step(self, value: float, gradient, direction, state: dict) -> float:
+    def initial_step(
+        self, value: float, gradient: Array, direction: Array, last: LastStep | None, state: dict
+    ) -> float:
         lr = self.param_groups[0]["lr"]
         if state["n_iter"] == 1:
             return min(1.0, 1.0 / float(abs(gradient).sum())) * lr

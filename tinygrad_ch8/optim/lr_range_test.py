@@ -95,12 +95,18 @@ def lr_range_test(
         ``LRRangeResult(learning_rates, losses, smoothed_losses, suggestion)``, the losses
         being those of each batch before its step.
 
-    Example::
+    Example (softmax regression on the digits):
 
-        batches = list(data.DataLoader(X, y, batch_size=32, rng=0))
-        result = optim.lr_range_test(optim.SGD(model.parameters(), lr=0.1),
-                                     lambda b: F.cross_entropy(model(b[0]), b[1]), batches)
-        result.suggestion
+    >>> from tinygrad_ch8 import data, nn, optim
+    >>> import tinygrad_ch8.functional as F
+    >>> X, y = data.load_digits("train")
+    >>> model = nn.Linear(64, 10, rng=0)
+    >>> batches = list(data.DataLoader(X / 16, y, batch_size=8, rng=0))  # 180 steps
+    >>> result = optim.lr_range_test(
+    ...     optim.SGD(model.parameters(), lr=0.1), lambda b: F.cross_entropy(model(b[0]), b[1]), batches
+    ... )
+    >>> 0.5 < result.suggestion < 5  # about 2 here
+    True
     """
     if not 0 < min_lr < max_lr:
         raise ValueError(f"lr_range_test: need 0 < min_lr < max_lr, got {min_lr} and {max_lr}")

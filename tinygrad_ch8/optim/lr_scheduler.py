@@ -22,10 +22,15 @@ from .optimizer import Optimizer
 
 
 class LRScheduler(abc.ABC):
-    """Base class: remembers ε_0 per group and writes ``lr_at(k)`` into the groups on each ``step()``."""
+    """Base class: remembers ε_0 per group and writes ``lr_at(k)`` into the groups on each ``step()``.
 
-    def __init__(self, optimizer: Optimizer):
+    A schedule's hyperparameters (τ, γ, T_max, ...) live in ``self.settings``, a dict, as an
+    optimizer's live in its parameter groups, so that ``state_dict`` can save them all.
+    """
+
+    def __init__(self, optimizer: Optimizer, settings: dict):
         self.optimizer = optimizer
+        self.settings = dict(settings)
         self.base_lrs = [group["lr"] for group in optimizer.param_groups]
         self.last_epoch = 0
         self._apply()
@@ -45,10 +50,17 @@ class LRScheduler(abc.ABC):
 
     def state_dict(self) -> dict:
         """Everything but the optimizer: k, ε_0 per group and the schedule's settings."""
-        return {name: value for name, value in vars(self).items() if name != "optimizer"}
+        return {
+            "last_epoch": self.last_epoch,
+            "base_lrs": list(self.base_lrs),
+            "settings": dict(self.settings),
+        }
 
     def load_state_dict(self, state_dict: dict) -> None:
-        vars(self).update(state_dict)
+        """Resume from ``state_dict()``: k, ε_0 and the settings are those saved."""
+        self.last_epoch = state_dict["last_epoch"]
+        self.base_lrs = list(state_dict["base_lrs"])
+        self.settings = dict(state_dict["settings"])
         self._apply()
 
     def _apply(self) -> None:
@@ -76,19 +88,16 @@ class LinearDecay(LRScheduler):
         if tau <= 0:
             raise ValueError(f"invalid tau: {tau} (it must be > 0)")
         groups = len(optimizer.param_groups)
-        self.tau = tau
-        self.final_lrs = list(final_lr) if isinstance(final_lr, Sequence) else [final_lr] * groups
-        if len(self.final_lrs) != groups:
-            raise ValueError(
-                f"final_lr has {len(self.final_lrs)} values for {groups} parameter groups"
-            )
-        if any(not lr >= 0.0 for lr in self.final_lrs):
+        final_lrs = list(final_lr) if isinstance(final_lr, Sequence) else [final_lr] * groups
+        if len(final_lrs) != groups:
+            raise ValueError(f"final_lr has {len(final_lrs)} values for {groups} parameter groups")
+        if any(not lr >= 0.0 for lr in final_lrs):
             raise ValueError(f"invalid final_lr: {final_lr} (it must be >= 0)")
-        super().__init__(optimizer)
+        super().__init__(optimizer, {"tau": tau, "final_lrs": final_lrs})
 
     def lr_at(self, k: int, base_lr: float, group_index: int) -> float:
-        alpha = min(k / self.tau, 1.0)
-        return (1.0 - alpha) * base_lr + alpha * self.final_lrs[group_index]
+        alpha = min(k / self.settings["tau"], 1.0)
+        return (1.0 - alpha) * base_lr + alpha * self.settings["final_lrs"][group_index]
 
 
 class StepLR(LRScheduler):
@@ -99,12 +108,10 @@ class StepLR(LRScheduler):
             raise ValueError(f"invalid step_size: {step_size} (it must be > 0)")
         if not gamma >= 0.0:
             raise ValueError(f"invalid gamma: {gamma} (it must be >= 0)")
-        self.step_size = step_size
-        self.gamma = gamma
-        super().__init__(optimizer)
+        super().__init__(optimizer, {"step_size": step_size, "gamma": gamma})
 
     def lr_at(self, k: int, base_lr: float, group_index: int) -> float:
-        return base_lr * self.gamma ** (k // self.step_size)
+        return base_lr * self.settings["gamma"] ** (k // self.settings["step_size"])
 
 
 class ExponentialLR(LRScheduler):
@@ -113,14 +120,13 @@ class ExponentialLR(LRScheduler):
     def __init__(self, optimizer: Optimizer, gamma: float):
         if not gamma >= 0.0:
             raise ValueError(f"invalid gamma: {gamma} (it must be >= 0)")
-        self.gamma = gamma
-        super().__init__(optimizer)
+        super().__init__(optimizer, {"gamma": gamma})
 
     def lr_at(self, k: int, base_lr: float, group_index: int) -> float:
-        return base_lr * self.gamma**k
+        return base_lr * self.settings["gamma"] ** k
 
 
-class CosineAnnealing(LRScheduler):
+class CosineAnnealingLR(LRScheduler):
     """Half a cosine from ε_0 down to η_min over T_max steps, then η_min.
 
         ε_k = η_min + (ε_0 − η_min) (1 + cos(π k / T_max)) / 2    for k ≤ T_max
@@ -135,10 +141,9 @@ class CosineAnnealing(LRScheduler):
             raise ValueError(f"invalid T_max: {T_max} (it must be > 0)")
         if not eta_min >= 0.0:
             raise ValueError(f"invalid eta_min: {eta_min} (it must be >= 0)")
-        self.T_max = T_max
-        self.eta_min = eta_min
-        super().__init__(optimizer)
+        super().__init__(optimizer, {"T_max": T_max, "eta_min": eta_min})
 
     def lr_at(self, k: int, base_lr: float, group_index: int) -> float:
-        progress = min(k, self.T_max) / self.T_max
-        return self.eta_min + (base_lr - self.eta_min) * (1.0 + math.cos(math.pi * progress)) / 2.0
+        t_max, eta_min = self.settings["T_max"], self.settings["eta_min"]
+        progress = min(k, t_max) / t_max
+        return eta_min + (base_lr - eta_min) * (1.0 + math.cos(math.pi * progress)) / 2.0

@@ -24,8 +24,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .. import backend
+from ..backend import Array
 from ..tensor import Tensor
-from .descent import DescentOptimizer
+from .descent import (
+    TOLERANCE_CHANGE,
+    TOLERANCE_GRAD,
+    DescentOptimizer,
+    LastStep,
+    iteration_settings,
+)
 from .objective import Objective
 from .optimizer import check_nonnegative
 
@@ -34,7 +41,7 @@ CHOLESKY_SHIFT = (
 )
 
 
-def is_positive_definite(matrix) -> bool:
+def is_positive_definite(matrix: Array) -> bool:
     """Whether the Cholesky factorization of a symmetric ``matrix`` succeeds."""
     try:
         backend.cholesky(matrix)
@@ -43,7 +50,7 @@ def is_positive_definite(matrix) -> bool:
     return True
 
 
-def newton_direction(hessian, gradient, damping: float = 0.0) -> tuple:
+def newton_direction(hessian: Array, gradient: Array, damping: float = 0.0) -> tuple:
     """p = −(H + τI)⁻¹ g with the smallest τ ≥ ``damping`` tried that makes H + τI positive definite.
 
     Nocedal & Wright, Algorithm 3.3 (Cholesky with added multiple of the identity): start at
@@ -62,7 +69,7 @@ def newton_direction(hessian, gradient, damping: float = 0.0) -> tuple:
     return xp.linalg.solve(hessian + tau * identity, -gradient), tau
 
 
-def hessian_matrix(objective: Objective, gradient):
+def hessian_matrix(objective: Objective, gradient: Array) -> Array:
     """H at the point where ``objective`` took ``gradient``, column by column: H e_i, one product each.
 
     Symmetrized as ½(H + Hᵀ): the exact Hessian is symmetric, its round-off is not.
@@ -100,13 +107,21 @@ class Newton(DescentOptimizer):
         max_iter, max_eval, tolerance_grad, tolerance_change, line_search_fn: as in
             ``LBFGS``; each ``step(closure)`` runs up to ``max_iter`` iterations.
 
-    Example::
-
-        opt = optim.Newton([w], damping=0.0)
-        opt.step(lambda: ((A @ w - b) ** 2).sum())     # a quadratic: solved in one step
+    Example:
+        >>> import tinygrad_ch8 as tg
+        >>> from tinygrad_ch8 import optim
+        >>> A = tg.Tensor([[3.0, 1.0], [1.0, 2.0]], dtype="float64")
+        >>> b = tg.Tensor([1.0, 1.0], dtype="float64")
+        >>> w = tg.Tensor([0.0, 0.0], dtype="float64", requires_grad=True)
+        >>> def quadratic():  # ½ wᵀAw − bᵀw, minimized at A⁻¹b = (0.2, 0.4)
+        ...     return 0.5 * (w * (A @ w)).sum() - (b * w).sum()
+        >>> opt = optim.Newton([w])
+        >>> first_loss = opt.step(quadratic)  # one iteration: −H⁻¹g from w = 0 is A⁻¹b
+        >>> [round(value, 6) for value in w.tolist()]
+        [0.2, 0.4]
     """
 
-    hessian = True
+    uses_hvp = True
 
     def __init__(
         self,
@@ -114,17 +129,15 @@ class Newton(DescentOptimizer):
         damping: float = 0.0,
         max_iter: int = 1,
         max_eval: int | None = None,
-        tolerance_grad: float = 1e-7,
-        tolerance_change: float = 1e-9,
+        tolerance_grad: float = TOLERANCE_GRAD,
+        tolerance_change: float = TOLERANCE_CHANGE,
         line_search_fn: str | None = None,
     ):
         defaults = {
             "damping": damping,
-            "max_iter": max_iter,
-            "max_eval": max_eval,
-            "tolerance_grad": tolerance_grad,
-            "tolerance_change": tolerance_change,
-            "line_search_fn": line_search_fn,
+            **iteration_settings(
+                max_iter, max_eval, tolerance_grad, tolerance_change, line_search_fn
+            ),
         }
         super().__init__(params, defaults)
 
@@ -132,7 +145,9 @@ class Newton(DescentOptimizer):
         super().check_hyperparameters(group)
         check_nonnegative("damping", group["damping"])
 
-    def direction(self, objective: Objective, gradient, state: dict):
+    def direction(
+        self, objective: Objective, gradient: Array, last: LastStep | None, state: dict
+    ) -> Array:
         damping = self.param_groups[0]["damping"]
         d, state["damping"] = newton_direction(
             hessian_matrix(objective, gradient), gradient, damping

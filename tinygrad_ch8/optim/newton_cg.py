@@ -27,9 +27,17 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from ..backend import Array
 from ..tensor import Tensor
 from .cg import conjugate_gradient
-from .descent import DescentOptimizer
+from .descent import (
+    TOLERANCE_CHANGE,
+    TOLERANCE_GRAD,
+    DescentOptimizer,
+    LastStep,
+    iteration_settings,
+    step_from_last_step,
+)
 from .objective import Objective
 from .optimizer import check_nonnegative
 
@@ -78,14 +86,21 @@ class NewtonCG(DescentOptimizer):
     Wright, *Numerical Optimization* (2006), Algorithm 7.1; Pearlmutter, "Fast exact
     multiplication by the Hessian" (1994).
 
-    Example::
-
-        opt = optim.NewtonCG(model.parameters(), damping=1.0, max_cg_iter=50)
-        for batch_x, batch_y in loader:
-            opt.step(lambda: F.cross_entropy(model(batch_x), batch_y))
+    Example:
+        >>> import tinygrad_ch8 as tg
+        >>> from tinygrad_ch8 import optim
+        >>> A = tg.Tensor([[3.0, 1.0], [1.0, 2.0]], dtype="float64")
+        >>> b = tg.Tensor([1.0, 1.0], dtype="float64")
+        >>> w = tg.Tensor([0.0, 0.0], dtype="float64", requires_grad=True)
+        >>> def quadratic():  # ½ wᵀAw − bᵀw, minimized at A⁻¹b = (0.2, 0.4)
+        ...     return 0.5 * (w * (A @ w)).sum() - (b * w).sum()
+        >>> opt = optim.NewtonCG([w], cg_tol=1e-8)
+        >>> first_loss = opt.step(quadratic)  # CG solves Hp = −g with 2 products Hv
+        >>> [round(value, 6) for value in w.tolist()], opt.state[0]["nhvp"]
+        ([0.2, 0.4], 2)
     """
 
-    hessian = True
+    uses_hvp = True
 
     def __init__(
         self,
@@ -95,19 +110,17 @@ class NewtonCG(DescentOptimizer):
         cg_tol: float | None = None,
         max_iter: int = 1,
         max_eval: int | None = None,
-        tolerance_grad: float = 1e-7,
-        tolerance_change: float = 1e-9,
+        tolerance_grad: float = TOLERANCE_GRAD,
+        tolerance_change: float = TOLERANCE_CHANGE,
         line_search_fn: str | None = "strong_wolfe",
     ):
         defaults = {
             "damping": damping,
             "max_cg_iter": max_cg_iter,
             "cg_tol": cg_tol,
-            "max_iter": max_iter,
-            "max_eval": max_eval,
-            "tolerance_grad": tolerance_grad,
-            "tolerance_change": tolerance_change,
-            "line_search_fn": line_search_fn,
+            **iteration_settings(
+                max_iter, max_eval, tolerance_grad, tolerance_change, line_search_fn
+            ),
         }
         super().__init__(params, defaults)
 
@@ -121,7 +134,9 @@ class NewtonCG(DescentOptimizer):
         if group["cg_tol"] is not None and not 0 < group["cg_tol"] < 1:
             raise ValueError(f"invalid cg_tol: {group['cg_tol']} (it must be None or in (0, 1))")
 
-    def direction(self, objective: Objective, gradient, state: dict):
+    def direction(
+        self, objective: Objective, gradient: Array, last: LastStep | None, state: dict
+    ) -> Array:
         group = self.param_groups[0]
         damping = state.setdefault("damping", group["damping"])
         gradient_norm = math.sqrt(float(gradient @ gradient))
@@ -138,8 +153,10 @@ class NewtonCG(DescentOptimizer):
         state["model_curvature"] = result.curvature
         return result.x
 
-    def initial_step(self, value: float, gradient, direction, state: dict) -> float:
-        return self.step_from_last_decrease(value, gradient, direction, state)
+    def initial_step(
+        self, value: float, gradient: Array, direction: Array, last: LastStep | None, state: dict
+    ) -> float:
+        return step_from_last_step(value, gradient, direction, last)
 
     def after_step(self, state: dict, alpha: float, value: float, new_value: float) -> None:
         predicted = alpha * state["model_slope"] + 0.5 * alpha * alpha * state["model_curvature"]

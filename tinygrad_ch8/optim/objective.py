@@ -2,15 +2,15 @@
 
 Every approximate second-order method asks the same three questions of the loss: its value
 and gradient g at a point θ, its Hessian-vector products Hv there, and its values and
-slopes along a line θ + αd. ``Objective`` answers them from a closure (DESIGN.md,
-"Closures") and counts what each answer cost:
+slopes along a line θ + αd. ``Objective`` answers them from a closure (through
+``closure.loss_and_gradients``) and counts what each answer cost:
 
 * ``nfev``: calls of the closure (loss evaluations);
 * ``ngev``: gradient evaluations (one per call here: every method needs g at every point);
 * ``nhvp``: Hessian-vector products.
 
 The closure may return the loss with its graph (the objective then takes g with
-``tg.grad``; with ``hessian=True`` it records that pass too, so that Hv = ∇(gᵀv) costs one
+``tg.grad``; with ``uses_hvp=True`` it records that pass too, so that Hv = ∇(gᵀv) costs one
 more backward pass, Pearlmutter 1994), or may itself run ``loss.backward()`` in PyTorch's
 style (then g is read from ``.grad``; Hessian-vector products are impossible, the graph
 having been released, and Newton-type methods say so).
@@ -21,13 +21,12 @@ the last accepted point and a ``FloatingPointError`` says what happened.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 
-from .. import backend
 from ..autograd import grad
-from ..grad_mode import enable_grad
+from ..backend import Array
 from ..tensor import Tensor
+from .closure import is_finite, loss_and_gradients
 from .flat import gradient_vector, parameters_vector, set_parameters, unflatten
 
 
@@ -38,7 +37,7 @@ class Objective:
         params: the parameters θ is made of, in order.
         closure: re-evaluates the loss at the parameters' current values.
         method: the optimizer's name, for error messages.
-        hessian: keep the gradient's graph at each point so that ``hvp`` can differentiate it.
+        uses_hvp: keep the gradient's graph at each point so that ``hvp`` can differentiate it.
     """
 
     def __init__(
@@ -46,7 +45,7 @@ class Objective:
         params: Sequence[Tensor],
         closure: Callable[[], Tensor],
         method: str,
-        hessian: bool = False,
+        uses_hvp: bool = False,
     ):
         if closure is None:
             raise ValueError(
@@ -55,71 +54,53 @@ class Objective:
         self.params = list(params)
         self.closure = closure
         self.method = method
-        self.hessian = hessian
+        self.uses_hvp = uses_hvp
         self.nfev = self.ngev = self.nhvp = 0
         self.accepted = parameters_vector(self.params)
         self._gradients: Sequence[Tensor | None] = ()
 
-    def x(self):
+    def x(self) -> Array:
         """θ: a copy of the parameters' current values."""
         return parameters_vector(self.params)
 
-    def accept(self, x) -> None:
+    def accept(self, x: Array) -> None:
         """Record θ = ``x`` as the method's current iterate: where a non-finite loss sends it back."""
         self.accepted = x
 
-    def at(self, x) -> tuple[float, object]:
+    def at(self, x: Array) -> tuple[float, Array]:
         """Move the parameters to ``x`` and evaluate J and g there."""
         set_parameters(self.params, x)
         return self.evaluate()
 
-    def evaluate(self) -> tuple[float, object]:
+    def evaluate(self) -> tuple[float, Array]:
         """J(θ) (a float) and g(θ) (a flat array) at the parameters' current values."""
-        for param in self.params:
-            param.grad = (
-                None  # so that a closure running backward() is recognised by the filled .grad
-            )
-        with enable_grad():
-            loss = self.closure()
-        if not isinstance(loss, Tensor) or loss.size != 1:
-            raise TypeError(
-                f"{self.method}: the closure must return the loss as a scalar Tensor, got {loss!r}"
-            )
+        loss, gradients = loss_and_gradients(
+            self.closure, self.params, create_graph=self.uses_hvp, caller=self.method
+        )
         self.nfev += 1
-        filled = [param.grad for param in self.params]
-        if any(gradient is not None for gradient in filled):
-            if self.hessian:
-                raise RuntimeError(
-                    f"{self.method} needs Hessian-vector products, so the closure must return the loss "
-                    "with its graph: remove loss.backward() (and zero_grad()) from the closure"
-                )
-            gradients = filled
-        elif loss.requires_grad:
-            gradients = grad(loss, self.params, create_graph=self.hessian, allow_unused=True)
-        else:
+        if all(gradient is None for gradient in gradients) and not loss.requires_grad:
             raise RuntimeError(
-                f"{self.method}: the closure's loss has no graph and filled no .grad; compute it from "
-                "parameters that require grad, outside no_grad()"
+                f"{self.method}: the closure's loss has no graph and filled no .grad; compute it "
+                "from parameters that require grad, outside no_grad()"
             )
         self.ngev += 1
         value = loss.item()
         gradient = gradient_vector(self.params, gradients)
-        if not (
-            math.isfinite(value) and bool(backend.array_module(gradient).isfinite(gradient).all())
-        ):
+        if not is_finite(value, gradient):
             set_parameters(self.params, self.accepted)
             raise FloatingPointError(
-                f"{self.method}: the closure returned a non-finite loss ({value}) or gradient at evaluation "
-                f"{self.nfev}; stopped, and the parameters were put back at the last accepted point"
+                f"{self.method}: the closure returned a non-finite loss ({value}) or gradient at "
+                f"evaluation {self.nfev}; stopped, and the parameters were put back at the last "
+                "accepted point"
             )
-        self._gradients = gradients if self.hessian else ()
+        self._gradients = gradients if self.uses_hvp else ()
         return value, gradient
 
-    def hvp(self, v):
+    def hvp(self, v: Array) -> Array:
         """Hv at the point evaluated last: the gradient of gᵀv, one backward pass through g's graph."""
-        if not self.hessian:
+        if not self.uses_hvp:
             raise RuntimeError(
-                f"{self.method}: Hessian-vector products need Objective(..., hessian=True)"
+                f"{self.method}: Hessian-vector products need Objective(..., uses_hvp=True)"
             )
         self.nhvp += 1
         pieces = unflatten(v, [param.shape for param in self.params])
@@ -143,7 +124,7 @@ class Objective:
 class Line:
     """φ(α) = J(x + αd) and φ'(α) = g(x + αd)ᵀd, the function the line searches work on."""
 
-    def __init__(self, objective: Objective, x, direction):
+    def __init__(self, objective: Objective, x: Array, direction: Array):
         self.objective = objective
         self.x = x
         self.direction = direction

@@ -15,9 +15,9 @@ and ``update_each_parameter`` applies it to every parameter that has a gradient,
 the result into ``param.data`` in place under ``no_grad``.
 
 Closures: ``step(closure)`` calls ``closure()`` with gradients recorded and returns its
-loss. If the loss still has its graph, the optimizer takes the gradients itself and stores
-them in ``.grad``; if the closure already ran ``loss.backward()`` (PyTorch's style), the
-graph is released and ``.grad`` is read as it is.
+loss, through ``closure.loss_and_gradients``: if the loss still has its graph, the optimizer
+takes the gradients itself and stores them in ``.grad``; if the closure already ran
+``loss.backward()`` (PyTorch's style), ``.grad`` is read as it is.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ import abc
 from collections.abc import Callable, Iterable, Iterator
 
 from .. import backend
-from ..autograd import grad
-from ..grad_mode import enable_grad, no_grad
+from ..grad_mode import no_grad
 from ..tensor import Tensor
+from .closure import loss_and_gradients
 
 
 class Optimizer(abc.ABC):
@@ -103,18 +103,13 @@ class Optimizer(abc.ABC):
         """Update the parameters once; with a closure, evaluate it first and return its loss."""
 
     def evaluate_closure(self, closure: Callable[[], Tensor] | None) -> Tensor | None:
-        """Call ``closure`` with gradients recorded; make sure ``.grad`` holds d(loss)/d(param)."""
+        """Call ``closure`` (``closure.loss_and_gradients``); set each ``.grad`` to d(loss)/d(param)."""
         if closure is None:
             return None
-        with enable_grad():
-            loss = closure()
-        graph_alive = (
-            isinstance(loss, Tensor) and loss.grad_fn is not None and not loss.grad_fn.released
-        )
-        if graph_alive:
-            params = [param for param in self.parameters() if param.requires_grad]
-            for param, gradient in zip(params, grad(loss, params, allow_unused=True), strict=True):
-                param.grad = gradient
+        params = self.parameters()
+        loss, gradients = loss_and_gradients(closure, params, caller=type(self).__name__)
+        for param, gradient in zip(params, gradients, strict=True):
+            param.grad = gradient
         return loss
 
     def update_each_parameter(
@@ -171,7 +166,13 @@ class Optimizer(abc.ABC):
 
 
 def _copy(value, like=None):
-    """A copy of an array (on ``like``'s device when given); other values as they are."""
+    """A copy of an array (on ``like``'s device when given), or of a dict of them; a named
+    record of arrays (``descent.LastStep``) becomes a plain dict, which checkpoints can hold.
+    Other values as they are."""
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        value = value._asdict()
+    if isinstance(value, dict):
+        return {name: _copy(entry, like) for name, entry in value.items()}
     if not backend.is_array(value):
         return value
     if like is not None:

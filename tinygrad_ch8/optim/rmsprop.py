@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from .. import backend
+from ..backend import Array
 from ..tensor import Tensor
 from .optimizer import Optimizer, check_beta, check_nonnegative
 
 
 def rmsprop_update(
-    param,
-    grad,
+    param: Array,
+    grad: Array,
     state: dict,
     *,
     lr: float,
@@ -87,13 +88,16 @@ class RMSprop(Optimizer):
         nesterov: Algorithm 8.6 (needs momentum > 0).
         weight_decay: λ of the L2 penalty added to the gradient.
 
-    Example::
-
-        model = nn.Linear(3, 1)
-        opt = optim.RMSprop(model.parameters(), lr=0.01, momentum=0.9, nesterov=True)
-        loss = F.mse_loss(model(x), y)
-        opt.zero_grad(); loss.backward()
-        opt.step()
+    Example:
+        >>> import tinygrad_ch8 as tg
+        >>> from tinygrad_ch8 import optim
+        >>> theta = tg.Tensor([1.0, -2.0], dtype="float64", requires_grad=True)
+        >>> opt = optim.RMSprop([theta], lr=0.01, alpha=0.99)
+        >>> opt.zero_grad()
+        >>> (theta * theta).sum().backward()  # J = ‖θ‖², g = 2θ
+        >>> opt.step()
+        >>> [round(value, 6) for value in theta.tolist()]  # r = (1 − ρ)g², step ε g/√r = (ε/√0.01) sign(g)
+        [0.9, -1.9]
     """
 
     def __init__(

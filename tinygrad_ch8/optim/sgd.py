@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from ..backend import Array
 from ..tensor import Tensor
 from .optimizer import Optimizer, check_nonnegative
 
 
 def sgd_update(
-    param,
-    grad,
+    param: Array,
+    grad: Array,
     state: dict,
     *,
     lr: float,
@@ -75,13 +76,17 @@ class SGD(Optimizer):
         weight_decay: λ of the L2 penalty added to the gradient.
         dampening: the buffer's damping of new gradients.
 
-    Example::
-
-        model = nn.Linear(3, 1)
-        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
-        loss = F.mse_loss(model(x), y)
-        opt.zero_grad(); loss.backward()
-        opt.step()
+    Example:
+        >>> import tinygrad_ch8 as tg
+        >>> from tinygrad_ch8 import optim
+        >>> theta = tg.Tensor([1.0, -2.0], dtype="float64", requires_grad=True)
+        >>> opt = optim.SGD([theta], lr=0.1, momentum=0.9)
+        >>> for _ in range(2):
+        ...     opt.zero_grad()
+        ...     (theta * theta).sum().backward()  # J = ‖θ‖², g = 2θ
+        ...     opt.step()
+        >>> [round(value, 6) for value in theta.tolist()]  # θ₁ = 0.8θ₀, b₂ = 0.9·2θ₀ + 2θ₁, θ₂ = 0.46θ₀
+        [0.46, -0.92]
     """
 
     def __init__(

@@ -21,7 +21,7 @@ from .fitnets import (
     train_hints,
 )
 from .model_design import auxiliary_network, layer_gradient_norms, plain_network, residual_network
-from .pretraining import PretrainingResult, frozen_features, greedy_pretrain, pretrain_layer
+from .pretraining import PretrainingResult, greedy_pretrain, pretrain_layer
 from .sparse_coding import SparseCodingResult, soft_threshold, sparse_coding
 
 __all__ = [
@@ -39,7 +39,6 @@ __all__ = [
     "SCHEDULES",
     "greedy_pretrain",
     "pretrain_layer",
-    "frozen_features",
     "PretrainingResult",
     "layer_gradient_norms",
     "plain_network",

@@ -18,12 +18,14 @@ plain gradient descent can minimize, rather than a new random function at every 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .. import backend
-from ..autograd import grad
-from ..grad_mode import enable_grad, no_grad
+from ..backend import Array, Seed
+from ..grad_mode import no_grad
+from ..optim.sgd import SGD
 from ..tensor import Tensor
 
 
@@ -40,11 +42,11 @@ class ContinuationResult:
         values: J (not the blurred objective) at each point of ``path``.
     """
 
-    x: object
+    x: Array
     sigmas: list
     stage_starts: list = field(default_factory=list)
     stage_ends: list = field(default_factory=list)
-    path: object = None
+    path: Array | None = None
     values: list = field(default_factory=list)
 
 
@@ -62,7 +64,9 @@ def geometric_sigmas(
     return sigmas + [0.0] if final_zero else sigmas
 
 
-def blurred_objective(fn: Callable[[Tensor], Tensor], theta: Tensor, sigma: float, noise) -> Tensor:
+def blurred_objective(
+    fn: Callable[[Tensor], Tensor], theta: Tensor, sigma: float, noise: Array
+) -> Tensor:
     """Ĵ_σ(θ) = (1/m) Σ_j J(θ + σ ε_j), the sampled Gaussian blur of J at θ (a scalar Tensor).
 
     Args:
@@ -80,17 +84,17 @@ def blurred_objective(fn: Callable[[Tensor], Tensor], theta: Tensor, sigma: floa
 
 def continuation(
     fn: Callable[[Tensor], Tensor],
-    x0,
+    x0: Array | Sequence[float] | Tensor,
     sigmas: Sequence[float],
     n_steps: int = 200,
     lr: float = 0.01,
     n_samples: int = 64,
-    rng=None,
+    rng: Seed = None,
 ) -> ContinuationResult:
     """Minimize the blurred objectives J_σ for each σ in ``sigmas`` in turn, each from the last one's end.
 
-    Each stage runs ``n_steps`` of gradient descent θ ← θ − ε ∇Ĵ_σ(θ) on the sampled blur
-    Ĵ_σ of ``blurred_objective``, with noise drawn afresh for each stage and fixed within it.
+    Each stage runs ``n_steps`` of gradient descent θ ← θ − ε ∇Ĵ_σ(θ) (``optim.SGD``, one
+    ``step(closure)`` each) on the sampled blur Ĵ_σ of ``blurred_objective``, with noise drawn afresh for each stage and fixed within it.
     A σ of 0 is J itself.
 
     Args:
@@ -106,9 +110,14 @@ def continuation(
         A ``ContinuationResult``.
 
     Example:
-        >>> well = lambda p, centre, width: (-((p - centre) ** 2) / width).exp()
-        >>> two_wells = lambda p: (0.05 * p * p - well(p, 3.0, 0.1) - well(p, 0.0, 0.5)).sum(axis=1)
-        >>> continuation(two_wells, [3.0], geometric_sigmas(2.0, 0.1, 5), lr=0.05).x    # near 0, not 3
+        >>> from tinygrad_ch8.strategies import continuation, geometric_sigmas
+        >>> def well(p, centre, width):
+        ...     return (-((p - centre) ** 2) / width).exp()
+        >>> def two_wells(p):  # a narrow well at 3, a wider and deeper one at 0
+        ...     return (0.05 * p * p - well(p, 3.0, 0.1) - well(p, 0.0, 0.5)).sum(axis=1)
+        >>> result = continuation(two_wells, [3.0], geometric_sigmas(2.0, 0.1, 5), lr=0.05, rng=0)
+        >>> bool(abs(float(result.x[0])) < 0.5)  # started in the well at 3, ends in the one at 0
+        True
     """
     theta = backend.as_array(x0.data if isinstance(x0, Tensor) else x0).reshape(-1)
     xp = backend.array_module(theta)
@@ -122,13 +131,13 @@ def continuation(
             generator.standard_normal((n_samples, theta.shape[0])).astype(theta.dtype),
             backend.device_of(theta),
         )
+        leaf = Tensor.from_array(theta.copy()).requires_grad_()
+        descent = SGD([leaf], lr=lr)
         for _ in range(n_steps):
-            with enable_grad():
-                leaf = Tensor.from_array(theta).requires_grad_()
-                (g,) = grad(blurred_objective(fn, leaf, sigma, noise), leaf)
-            theta = theta - lr * g.data
-            path.append(theta.copy())
-            result.values.append(_value(fn, theta))
+            descent.step(functools.partial(blurred_objective, fn, leaf, sigma, noise))
+            path.append(leaf.data.copy())
+            result.values.append(_value(fn, leaf.data))
+        theta = leaf.data.copy()
         result.stage_ends.append(theta.copy())
     result.x = theta
     result.path = xp.stack(path)

@@ -10,9 +10,10 @@ with H_BB the exact block Hessian from double backward (``tg.autograd.hessian`` 
 restricted to the block). When f is quadratic in x_B (and H_BB is positive definite) the
 full step t = 1 lands on the exact minimizer of the block, so this *is* exact block
 minimization. Otherwise the step length t comes from a backtracking (Armijo) line search
-(``optim.line_search.backtracking``),
-along −g_B wherever H_BB is not positive definite, so every accepted step lowers f and f
-never increases.
+(``optim.line_search.backtracking``), and where H_BB is not positive definite the direction
+is damped, −(H_BB + τI)⁻¹ g_B with the smallest τ tried that makes H_BB + τI positive
+definite (``optim.newton.newton_direction``, the helper Newton's method uses), so every
+accepted step lowers f and f never increases.
 
 The method works well when the coordinates barely interact (a separable f is solved in one
 sweep) and crawls when one variable's best value depends strongly on another's: on the
@@ -26,9 +27,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .. import backend
-from ..autograd import grad, hessian
-from ..grad_mode import enable_grad, no_grad
+from ..autograd import hessian
+from ..backend import Array
+from ..grad_mode import no_grad
+from ..optim.closure import loss_and_gradients
 from ..optim.line_search import backtracking
+from ..optim.newton import newton_direction
 from ..tensor import Tensor
 
 
@@ -43,17 +47,17 @@ class CoordinateDescentResult:
         n_sweeps: the number of full passes over the blocks that ran.
     """
 
-    x: object
+    x: Array
     values: list = field(default_factory=list)
-    path: object = None
+    path: Array | None = None
     n_sweeps: int = 0
 
 
 def coordinate_descent(
     fn: Callable[[Tensor], Tensor],
-    x0,
+    x0: Array | Sequence[float] | Tensor,
     blocks: Sequence[Sequence[int]] | None = None,
-    n_sweeps: int = 100,
+    max_sweeps: int = 100,
     tol: float = 0.0,
     newton_steps: int = 1,
     armijo: float = 1e-4,
@@ -66,7 +70,7 @@ def coordinate_descent(
         blocks: the index groups x_B visited in turn each sweep; None gives one block per
             coordinate (plain cyclic coordinate descent). They may overlap or leave some
             coordinates out.
-        n_sweeps: the largest number of passes over all blocks.
+        max_sweeps: the largest number of passes over all blocks.
         tol: stop after a sweep that lowered f by no more than ``tol``.
         newton_steps: line-searched Newton steps per block visit. One is exact for a block in
             which f is quadratic; more approach the exact block minimizer of a smooth convex f.
@@ -92,7 +96,7 @@ def coordinate_descent(
     value = _evaluate(fn, x)
     values, path = [value], [x.copy()]
     sweeps = 0
-    while sweeps < n_sweeps:
+    while sweeps < max_sweeps:
         value_before_sweep = value
         for block in blocks:
             for _ in range(newton_steps):
@@ -123,15 +127,15 @@ def _block_step(fn, x, block, value: float, armijo: float):
         return fn(Tensor.from_array(rest) + z @ Tensor.from_array(selector))
 
     def value_and_gradient(z):
-        with enable_grad():
-            leaf = Tensor.from_array(z).requires_grad_()
-            restricted_value = restricted(leaf)
-            (g,) = grad(restricted_value, leaf)
+        leaf = Tensor.from_array(z).requires_grad_()
+        restricted_value, (g,) = loss_and_gradients(
+            lambda: restricted(leaf), [leaf], caller="coordinate_descent"
+        )
         return float(restricted_value.item()), g.data
 
     z = x[block].copy()
     _, g = value_and_gradient(z)
-    direction = _newton_direction(hessian(restricted, z), g)
+    direction, _ = newton_direction(hessian(restricted, z), g)
     slope = float(g @ direction)
     if slope >= 0:  # a zero gradient: the block is already at a stationary point
         return x, value
@@ -146,11 +150,3 @@ def _block_step(fn, x, block, value: float, armijo: float):
     stepped = x.copy()
     stepped[block] = z + search.alpha * direction
     return stepped, search.value
-
-
-def _newton_direction(block_hessian, g):
-    """−H⁻¹g when H is positive definite, else the steepest descent direction −g."""
-    xp = backend.array_module(g)
-    if float(xp.linalg.eigvalsh(block_hessian).min()) <= 0:
-        return -g
-    return -xp.linalg.solve(block_hessian, g)

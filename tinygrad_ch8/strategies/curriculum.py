@@ -23,9 +23,10 @@ sets the stage to the epoch number (capped at the last stage).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 from .. import backend
+from ..backend import Array, Seed
 from ..tensor import Tensor
 
 SCHEDULES = ("easy_first", "stochastic", "anti", "uniform")
@@ -64,20 +65,25 @@ class CurriculumSampler:
     "stochastic" schedule's mixed-in draws are uniform over the whole set.
 
     Example:
-        >>> sampler = CurriculumSampler(noise_level, schedule="easy_first", n_stages=4)
-        >>> loader = DataLoader(X, y, batch_size=32, sampler=sampler)
+        >>> from tinygrad_ch8.strategies import CurriculumSampler
+        >>> difficulty = [0.9, 0.1, 0.5, 0.3, 0.7, 0.2, 0.8, 0.4]  # one score per example
+        >>> sampler = CurriculumSampler(difficulty, n_stages=4, start_fraction=0.25, rng=0)
+        >>> sampler.pool(0).tolist()  # stage 0: the easiest quarter of the examples
+        [1, 5]
+        >>> sampler.pool(3).tolist()  # the last stage: all of them, easiest first
+        [1, 5, 3, 7, 2, 4, 6, 0]
     """
 
     def __init__(
         self,
-        difficulty,
+        difficulty: Array | Sequence[float] | Tensor,
         schedule: str = "easy_first",
         n_stages: int = 5,
         pacing: Callable[[int], float] | None = None,
         start_fraction: float = 0.25,
         mix: float = 0.2,
         epoch_size: int | None = None,
-        rng=None,
+        rng: Seed = None,
     ):
         if schedule not in SCHEDULES:
             raise ValueError(
@@ -104,7 +110,7 @@ class CurriculumSampler:
     def __len__(self) -> int:
         return self.epoch_size
 
-    def pool(self, stage: int):
+    def pool(self, stage: int) -> Array:
         """The example indices in play at ``stage`` (host NumPy array, in the schedule's order)."""
         if self.schedule == "uniform":
             return self.order
@@ -116,7 +122,7 @@ class CurriculumSampler:
             )
         return self.order[: max(1, math.ceil(share * self.order.size))]
 
-    def stage_indices(self, stage: int):
+    def stage_indices(self, stage: int) -> Array:
         """The ``epoch_size`` indices drawn for ``stage`` (host NumPy array)."""
         np = backend.numpy
         pool = self.pool(stage)

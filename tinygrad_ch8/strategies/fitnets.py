@@ -25,17 +25,17 @@ layer; it is thrown away after stage 1.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import backend
+from ..backend import Array, Seed
 from ..data.loader import DataLoader
 from ..functional import cross_entropy, softmax
 from ..nn.layers import Sequential
 from ..nn.module import Module
 from ..tensor import Tensor
-from .pretraining import frozen_features
+from ..training import frozen_features, train_classifier
 
 
 @dataclass
@@ -55,7 +55,7 @@ def hint_loss(teacher_hint: Tensor, regressed_guided: Tensor) -> Tensor:
 def distillation_loss(
     student_logits: Tensor,
     teacher_logits: Tensor,
-    labels,
+    labels: Array | Tensor,
     temperature: float = 4.0,
     soft_weight: float = 1.0,
 ) -> Tensor:
@@ -79,13 +79,13 @@ def train_hints(
     teacher: Sequential,
     student: Sequential,
     regressor: Module,
-    X,
+    X: Array | Tensor,
     hint_layer: int,
     guided_layer: int,
     epochs: int,
     make_optimizer: Callable[[list], object],
     batch_size: int = 64,
-    rng=None,
+    rng: Seed = None,
 ) -> list:
     """Stage 1: fit ``student.layers[:guided_layer]`` and ``regressor`` to the teacher's hint.
 
@@ -106,26 +106,24 @@ def train_hints(
     guided = Sequential(*student.layers[:guided_layer])
     student.train()
 
-    def loss_of_batch(inputs: Tensor, teacher_hint: Tensor) -> Tensor:
-        return hint_loss(teacher_hint, regressor(guided(inputs)))
+    def loss_of_batch(regressed_guided: Tensor, teacher_hint: Tensor) -> Tensor:
+        return hint_loss(teacher_hint, regressed_guided)
 
     loader = DataLoader(X, hints, batch_size=batch_size, rng=rng)
-    return _fit(
-        loss_of_batch, guided.parameters() + regressor.parameters(), loader, epochs, make_optimizer
-    )
+    return _fit(Sequential(guided, regressor), loss_of_batch, loader, epochs, make_optimizer)
 
 
 def train_distillation(
     teacher: Module,
     student: Module,
-    X,
-    y,
+    X: Array | Tensor,
+    y: Array | Tensor,
     epochs: int,
     make_optimizer: Callable[[list], object],
     temperature: float = 4.0,
     soft_weight: float = 1.0,
     batch_size: int = 64,
-    rng=None,
+    rng: Seed = None,
 ) -> list:
     """Stage 2: train every layer of ``student`` on ``distillation_loss`` against the teacher's logits.
 
@@ -137,9 +135,9 @@ def train_distillation(
     teacher_logits = frozen_features([teacher], X)
     student.train()
 
-    def loss_of_batch(inputs: Tensor, rows: Tensor) -> Tensor:
+    def loss_of_batch(student_logits: Tensor, rows: Tensor) -> Tensor:
         return distillation_loss(
-            student(inputs),
+            student_logits,
             Tensor.from_array(teacher_logits[rows.data]),
             y[rows.data],
             temperature,
@@ -149,15 +147,15 @@ def train_distillation(
     # the loader's targets are row numbers, so one batch can fetch both its labels and the teacher's logits
     rows = backend.array_module(X).arange(len(X))
     loader = DataLoader(X, rows, batch_size=batch_size, rng=rng)
-    return _fit(loss_of_batch, student.parameters(), loader, epochs, make_optimizer)
+    return _fit(student, loss_of_batch, loader, epochs, make_optimizer)
 
 
 def train_fitnet(
     teacher: Sequential,
     student: Sequential,
     regressor: Module,
-    X,
-    y,
+    X: Array | Tensor,
+    y: Array | Tensor,
     hint_layer: int,
     guided_layer: int,
     make_optimizer: Callable[[list], object],
@@ -166,16 +164,26 @@ def train_fitnet(
     temperature: float = 4.0,
     soft_weight: float = 1.0,
     batch_size: int = 64,
-    rng=None,
+    rng: Seed = None,
 ) -> FitNetResult:
     """Both FitNets stages: ``train_hints`` then ``train_distillation``. The teacher is put in eval mode.
 
     Example:
-        >>> teacher = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 10))   # trained first
-        >>> student = nn.Sequential(*thin_blocks, nn.Linear(16, 10))
-        >>> train_fitnet(teacher, student, nn.Linear(16, 256), X, y, hint_layer=2, guided_layer=3,
-        ...              make_optimizer=lambda p: optim.Adam(p, lr=1e-2), hint_epochs=10,
-        ...              distillation_epochs=20)
+        >>> import tinygrad_ch8 as tg
+        >>> from tinygrad_ch8 import nn, optim
+        >>> from tinygrad_ch8.strategies import train_fitnet
+        >>> tg.manual_seed(0)
+        >>> X = tg.randn(64, 8, rng=0).numpy()
+        >>> y = (X[:, 0] > 0).astype("int64")
+        >>> teacher = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 2))  # trained first
+        >>> student = nn.Sequential(nn.Linear(8, 4), nn.ReLU(), nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 2))
+        >>> result = train_fitnet(
+        ...     teacher, student, nn.Linear(4, 32), X, y, hint_layer=2, guided_layer=2,
+        ...     make_optimizer=lambda params: optim.Adam(params, lr=1e-2),
+        ...     hint_epochs=2, distillation_epochs=2, batch_size=16, rng=0,
+        ... )
+        >>> len(result.hint_losses), len(result.distillation_losses)  # 4 steps per epoch
+        (8, 8)
     """
     teacher.eval()
     return FitNetResult(
@@ -207,16 +215,16 @@ def train_fitnet(
 
 
 def _fit(
-    loss_of_batch: Callable,
-    params: list,
+    model: Module,
+    loss_fn: Callable,
     loader: DataLoader,
     epochs: int,
     make_optimizer: Callable[[list], object],
 ) -> list:
-    """Minibatch training of ``params`` on ``loss_of_batch(inputs, targets)``; the loss of every step."""
-    optimizer = make_optimizer(params)
-    losses = []
-    for _ in range(epochs):
-        for inputs, targets in loader:
-            losses.append(optimizer.step(functools.partial(loss_of_batch, inputs, targets)).item())
-    return losses
+    """``train_classifier`` on ``loss_fn(model(inputs), targets)``, whose targets are not labels.
+
+    Returns the loss of every step.
+    """
+    optimizer = make_optimizer(model.parameters())
+    history = train_classifier(model, optimizer, loader, epochs, loss_fn=loss_fn, classifies=False)
+    return history.step_loss

@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..autograd import grad
-from ..grad_mode import enable_grad
 from ..functional import cross_entropy
+from ..grad_mode import enable_grad
 from ..nn.auxiliary import AuxiliaryHeads
 from ..nn.layers import Linear, Residual, Sequential, Sigmoid
 from ..nn.module import Module

@@ -21,12 +21,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .. import backend
+from ..backend import Array, Seed
 from ..data.loader import DataLoader
-from ..grad_mode import no_grad
 from ..nn.layers import Linear, Sequential
 from ..nn.module import Module
 from ..tensor import Tensor
-from ..training import History, train_classifier
+from ..training import History, frozen_features, train_classifier
 
 
 @dataclass
@@ -44,33 +44,16 @@ class PretrainingResult:
     fine_tune_history: History | None = None
 
 
-def frozen_features(blocks: Sequence[Module], X) -> object:
-    """z = h_k(… h_1(X)) for the given blocks, in eval mode and without a graph (a backend array).
-
-    Each block's own training flag is restored afterwards.
-    """
-    modes = [(module, module.training) for block in blocks for module in block.modules()]
-    z = Tensor.from_array(X.data if isinstance(X, Tensor) else X)
-    try:
-        with no_grad():
-            for block in blocks:
-                z = block.eval()(z)
-    finally:
-        for module, mode in modes:
-            module.training = mode
-    return z.data
-
-
 def pretrain_layer(
     frozen: Sequence[Module],
     block: Module,
     head: Module,
-    X,
-    y,
+    X: Array | Tensor,
+    y: Array | Tensor,
     epochs: int,
     make_optimizer: Callable[[list], object],
     batch_size: int = 64,
-    rng=None,
+    rng: Seed = None,
     test_data: tuple | None = None,
 ) -> History:
     """One greedy stage: train ``block`` and ``head`` on the outputs of the ``frozen`` blocks below.
@@ -100,14 +83,14 @@ def pretrain_layer(
 
 def greedy_pretrain(
     blocks: Sequence[Module],
-    X,
-    y,
+    X: Array | Tensor,
+    y: Array | Tensor,
     n_classes: int,
     epochs_per_layer: int,
     make_optimizer: Callable[[list], object],
     fine_tune_epochs: int = 0,
     batch_size: int = 64,
-    rng=None,
+    rng: Seed = None,
     test_data: tuple | None = None,
     make_head: Callable[[int, int], Module] | None = None,
 ) -> PretrainingResult:

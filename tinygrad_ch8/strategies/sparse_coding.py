@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import backend
+from ..backend import Array, Seed
 from ..tensor import Tensor
 
 
@@ -43,13 +44,18 @@ class SparseCodingResult:
         objective: J at the start (H = 0) and after every block step (H-step, W-step, H-step, ...).
     """
 
-    dictionary: object
-    codes: object
+    dictionary: Array
+    codes: Array
     objective: list
 
 
 def sparse_coding(
-    X, n_atoms: int, lam: float, n_iter: int = 50, rng=None, code_sweeps: int = 3
+    X: Array | Tensor,
+    n_atoms: int,
+    lam: float,
+    n_iter: int = 50,
+    rng: Seed = None,
+    code_sweeps: int = 3,
 ) -> SparseCodingResult:
     """Learn a dictionary and sparse codes for X by alternating exact block minimizations of J(H, W).
 
@@ -65,8 +71,14 @@ def sparse_coding(
         A ``SparseCodingResult`` (dictionary, codes, objective history).
 
     Example:
-        >>> result = sparse_coding(X, n_atoms=20, lam=0.1, n_iter=30, rng=0)
-        >>> reconstruction = result.codes @ result.dictionary
+        >>> import tinygrad_ch8 as tg
+        >>> from tinygrad_ch8.strategies import sparse_coding
+        >>> X = tg.randn(40, 6, rng=0, dtype="float64").numpy()
+        >>> result = sparse_coding(X, n_atoms=4, lam=0.1, n_iter=10, rng=0)
+        >>> result.dictionary.shape, result.codes.shape  # X ≈ H W: codes (n, k), atoms (k, d)
+        ((4, 6), (40, 4))
+        >>> bool(result.objective[-1] <= result.objective[0])  # each block step lowers J
+        True
     """
     X = X.data if isinstance(X, Tensor) else X
     if X.ndim != 2:
@@ -101,7 +113,7 @@ def _objective(H, residual, lam: float) -> float:
     return float(lam * xp.abs(H).sum() + (residual * residual).sum())
 
 
-def soft_threshold(rho, tau: float):
+def soft_threshold(rho: Array, tau: float) -> Array:
     """soft(ρ, τ) = sign(ρ) max(|ρ| − τ, 0): the minimizer over h of (h − ρ)² + 2τ|h|."""
     xp = backend.array_module(rho)
     return xp.sign(rho) * xp.maximum(xp.abs(rho) - tau, 0)

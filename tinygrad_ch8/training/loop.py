@@ -20,9 +20,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ..functional import cross_entropy
-from ..grad_mode import no_grad
 from ..nn.module import Module
+from ..optim.optimizer import Optimizer
 from ..tensor import Tensor
+from .evaluation import accuracy
 
 
 class Diverged(FloatingPointError):
@@ -46,41 +47,18 @@ class History:
     seconds: list[float] = field(default_factory=list)
 
 
-def main_output(outputs) -> Tensor:
+def main_output(outputs: Tensor | tuple) -> Tensor:
     """The main prediction; a model with auxiliary heads returns ``(main, [aux, ...])`` in training."""
     return outputs[0] if isinstance(outputs, tuple) else outputs
 
 
-def accuracy(model: Module, X, y, batch_size: int = 1024) -> float:
-    """The fraction of rows of X whose arg-max prediction equals y, computed in eval mode.
-
-    Every module's own training flag is restored afterwards (a frozen teacher stays in eval).
-    """
-    modes = [(module, module.training) for module in model.modules()]
-    model.eval()
-    X = X.data if isinstance(X, Tensor) else X
-    y = y.data if isinstance(y, Tensor) else y
-    correct = 0
-    try:
-        with no_grad():
-            for start in range(0, len(X), batch_size):
-                predictions = model(Tensor.from_array(X[start : start + batch_size])).data.argmax(
-                    axis=1
-                )
-                correct += int((predictions == y[start : start + batch_size]).sum())
-    finally:
-        for module, mode in modes:
-            module.training = mode
-    return correct / max(len(X), 1)
-
-
 def loss_closure(
     model: Module, loss_fn: Callable, inputs: Tensor, targets: Tensor, outputs_seen: list
-):
+) -> Callable[[], Tensor]:
     """The closure ``optimizer.step`` calls: a fresh forward pass and its loss, graph attached.
 
     It does not call ``backward()``: the optimizer takes the gradient itself (see
-    ``Optimizer.evaluate_closure``). Each call's model outputs are appended to ``outputs_seen``.
+    ``optim.loss_and_gradients``). Each call's model outputs are appended to ``outputs_seen``.
     """
 
     def closure() -> Tensor:
@@ -127,7 +105,7 @@ class _NoBar:
 
 def train_classifier(
     model: Module,
-    optimizer,
+    optimizer: Optimizer,
     train_loader: Iterable,
     epochs: int,
     test_data: tuple | None = None,
@@ -137,6 +115,7 @@ def train_classifier(
     on_step_end: Callable | None = None,
     start_epoch: int = 0,
     history: History | None = None,
+    classifies: bool = True,
 ) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_loader`` and return its ``History``.
 
@@ -155,6 +134,9 @@ def train_classifier(
         start_epoch: the first epoch's index, when a run resumes (epochs ``start_epoch`` to
             ``epochs - 1`` run).
         history: the ``History`` to append to, when a run resumes (None: a new one).
+        classifies: the targets are class labels, so the training accuracy is measured;
+            False for other targets (a regression onto hints, row numbers a loss looks up),
+            whose ``History`` then has losses only.
 
     Raises:
         Diverged: at the first step whose loss is NaN or Inf.
@@ -172,22 +154,25 @@ def train_classifier(
                 step_loss = loss.item()
                 if not math.isfinite(step_loss):
                     raise Diverged(epoch, step_in_epoch, step_loss)
-                predictions = main_output(batch_outputs[-1]).data.argmax(axis=1)
-                correct += (predictions == targets.data).sum()  # on the device: read once an epoch
+                if classifies:
+                    predictions = main_output(batch_outputs[-1]).data.argmax(axis=1)
+                    correct += (
+                        predictions == targets.data
+                    ).sum()  # on the device: read once an epoch
                 seen += len(targets)
                 total_loss += step_loss * len(targets)
                 history.step_loss.append(step_loss)
                 if on_step_end is not None:
                     on_step_end(len(history.step_loss) - 1, step_loss)
             history.epoch_loss.append(total_loss / max(seen, 1))
-            history.train_accuracy.append(int(correct) / max(seen, 1))
+            if classifies:
+                history.train_accuracy.append(int(correct) / max(seen, 1))
             if test_data is not None:
                 history.test_accuracy.append(accuracy(model, *test_data))
             history.seconds.append(time.perf_counter() - start_time)
-            postfix = {
-                "loss": f"{history.epoch_loss[-1]:.4f}",
-                "train acc": f"{history.train_accuracy[-1]:.3f}",
-            }
+            postfix = {"loss": f"{history.epoch_loss[-1]:.4f}"}
+            if history.train_accuracy:
+                postfix["train acc"] = f"{history.train_accuracy[-1]:.3f}"
             if history.test_accuracy:
                 postfix["test acc"] = f"{history.test_accuracy[-1]:.3f}"
             bar.set_postfix(postfix)

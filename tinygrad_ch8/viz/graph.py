@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from .. import backend
+from ..nn.module import Module
 from ..tensor import Tensor
 
 if TYPE_CHECKING:
@@ -44,8 +45,18 @@ OP_STYLE = {
 EDGE_STYLE = {"fontname": "Helvetica", "fontsize": "10"}
 PARAMETER_FILL = "lightblue"  # a leaf that requires grad: what training changes
 OUTPUT_FILL = "lightsalmon"
-# Attributes every Function gets from the engine; the rest of ``vars(fn)`` are its settings.
-ENGINE_ATTRIBUTES = ("inputs", "needs_input_grad", "output_ref")
+
+
+def _graphviz():
+    """The graphviz package, or an ImportError that says how to install it."""
+    try:
+        import graphviz
+    except ImportError as error:
+        raise ImportError(
+            "drawing a computation graph needs the graphviz package, which is not installed: "
+            "pip install graphviz (it comes with tinygrad-ch8)"
+        ) from error
+    return graphviz
 
 
 def _named_tensors(names) -> dict:
@@ -95,9 +106,7 @@ class _GraphBuilder:
     """
 
     def __init__(self, outputs, show_shapes: bool, show_values: bool, show_grads: bool, names):
-        import graphviz
-
-        self.graph = graphviz.Digraph(
+        self.graph = _graphviz().Digraph(
             "computation_graph", graph_attr={"rankdir": "TB"}, edge_attr=EDGE_STYLE
         )
         self.outputs = {id(out) for out in outputs}
@@ -136,14 +145,14 @@ class _GraphBuilder:
 
     def function_node(self, fn) -> str:
         node = self.function_ids[id(fn)] = f"f{len(self.function_ids)}"
-        settings = [
-            f"{key}={_describe_setting(value)}"
-            for key, value in vars(fn).items()
-            if key not in ENGINE_ATTRIBUTES
-        ]
-        lines = [fn.name, *settings]
+        settings = [f"{key}={_describe_setting(value)}" for key, value in fn.settings().items()]
         if fn.released:
-            lines.append("(released by backward)")
+            raise ValueError(
+                f"draw_graph: the graph was released by backward() (at its {fn.name} op), so "
+                "its inputs are gone; call backward(retain_graph=True) (or tg.grad(..., "
+                "retain_graph=True)) to draw the graph after it, or draw it before backward()"
+            )
+        lines = [fn.name, *settings]
         self.graph.node(node, "\\n".join(lines), **OP_STYLE)
         return node
 
@@ -158,7 +167,7 @@ class _GraphBuilder:
                 continue
             fn_node = self.function_node(fn)
             self.graph.edge(fn_node, tensor_node)
-            inputs = fn.inputs or ()
+            inputs = fn.inputs
             for position, x in enumerate(inputs):
                 seen = id(x) in self.tensor_ids
                 input_node = self.tensor_node(x)
@@ -176,13 +185,14 @@ def draw_graph(
     show_shapes: bool = True,
     show_values: bool = False,
     show_grads: bool = False,
-    names=None,
+    names: Module | Mapping[str, Tensor] | None = None,
 ) -> graphviz.Digraph:
     """The computation graph that produced ``outputs``, as a ``graphviz.Digraph``.
 
     Boxes are tensors (blue: leaves that require grad, dashed: constants, double red border:
-    the outputs); ellipses are ops with their settings. An op whose saved inputs were released
-    by a ``backward()`` without ``retain_graph`` is drawn without its inputs.
+    the outputs); ellipses are ops with their settings (``Function.settings()``). A plain
+    ``backward()`` releases the graph it walked: to draw it afterwards, call
+    ``backward(retain_graph=True)``; a released graph raises a ValueError saying so.
 
     Args:
         outputs: the tensors to draw back from (a loss, or a gradient from ``create_graph=True``).
@@ -192,11 +202,17 @@ def draw_graph(
         names: a model (its ``named_parameters()`` and buffers label the boxes, e.g.
             ``layers.0.weight``) or a dict name -> Tensor.
 
-    Example::
+    Raises:
+        ValueError: the graph was released by a ``backward()`` without ``retain_graph=True``.
 
-        x = tg.Tensor([1.0, 2.0], requires_grad=True)
-        dot = tg.viz.draw_graph((x * x).sum(), names={"x": x})
-        print(dot.source)
+    Example:
+        >>> import tinygrad_ch8 as tg
+        >>> x = tg.Tensor([1.0, 2.0], requires_grad=True)
+        >>> loss = (x * x).sum()
+        >>> loss.backward(retain_graph=True)  # keep the graph to draw it after backward
+        >>> dot = tg.viz.draw_graph(loss, names={"x": x})
+        >>> dot.source.count("->")  # x -> Mul (twice: x * x), Mul -> t, t -> Sum, Sum -> output
+        5
     """
     if not outputs:
         raise ValueError("draw_graph: give at least one tensor to draw")
@@ -213,8 +229,7 @@ def render_graph(graph: graphviz.Digraph, path: str | os.PathLike) -> str:
     can still be looked at when graphviz's ``dot`` program is missing; rendering then raises
     a RuntimeError saying how to install it. Returns the path written.
     """
-    import graphviz
-
+    graphviz = _graphviz()
     path = os.fspath(path)
     stem, extension = os.path.splitext(path)
     file_format = extension.lstrip(".").lower()
