@@ -138,7 +138,7 @@ def main():
         xlabel="learning rate ε",
         ylabel="training cross-entropy (nats)",
     )
-    right.legend(loc="upper center", fontsize=8)
+    right.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     save_figure(figure, args, "rmsprop_nesterov")
     claims.finish()
 
