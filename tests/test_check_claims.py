@@ -92,3 +92,10 @@ def test_markdown_table_escapes_bars():
 def test_examples_are_discovered_without_the_helpers():
     examples = check_claims.discover_examples()
     assert examples and "example_utils" not in examples and "check_claims" not in examples
+
+
+@pytest.mark.parametrize("argv", [["--only", "no_such_example"], ["--jobs", "0"], ["--seeds", "x"]])
+def test_bad_options_stop_before_any_run(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        check_claims.main(argv)
+    assert exit_info.value.code == 2
