@@ -103,8 +103,8 @@ def as_parameters(layers) -> list:
 def engine_loss(x, y, parameters):
     h = x
     for weight, bias in zip(parameters[:-2:2], parameters[1:-2:2], strict=True):
-        h = (h @ weight + bias).relu()
-    return F.cross_entropy(h @ parameters[-2] + parameters[-1], y)
+        h = F.affine(h, weight, bias).relu()  # what nn.Linear computes
+    return F.cross_entropy(F.affine(h, parameters[-2], parameters[-1]), y)
 
 
 def engine_step(x, y, parameters) -> float:

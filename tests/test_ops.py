@@ -27,6 +27,7 @@ from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
 import tinygrad_ch8 as tg
 import tinygrad_ch8.functional as F
+from tinygrad_ch8 import ops
 
 EPS = 1e-6  # central differences in float64: truncation ~ε², round-off ~1e-16/ε
 ATOL, RTOL = 1e-6, 1e-5
@@ -186,6 +187,20 @@ def matmul_draw(layout):
         return [real(rng, shape_a), real(rng, shape_b)], {}
 
     return draw
+
+
+TRANSPOSED_MATMULS = {  # (transpose_a, transpose_b): the operands' shapes for op(a) (n, k) @ op(b) (k, m)
+    (True, False): lambda b, n, k, m: ((b, k, n), (k, m)),
+    (False, True): lambda b, n, k, m: ((n, k), (b, m, k)),
+    (True, True): lambda b, n, k, m: ((b, 1, k, n), (2, m, k)),
+}
+
+
+def draw_affine(data, rng):
+    """x (..., m) with zero to two batch axes, W (m, n), b (n,)."""
+    batch = data.draw(array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=3))
+    m, n = data.draw(SIDE), data.draw(SIDE)
+    return [real(rng, batch + (m,)), real(rng, (m, n)), real(rng, (n,))], {}
 
 
 def draw_concatenate(data, rng):
@@ -356,6 +371,18 @@ CASES = [
         OpCase(f"matmul {name}", lambda a, b: a @ b, np.matmul, matmul_draw(layout))
         for name, layout in MATMUL_LAYOUTS.items()
     ],
+    *[
+        OpCase(
+            f"matmul transpose_a={ta} transpose_b={tb}",
+            lambda a, b, ta=ta, tb=tb: ops.MatMul(ta, tb)(a, b),
+            lambda a, b, ta=ta, tb=tb: np.matmul(
+                a.swapaxes(-1, -2) if ta else a, b.swapaxes(-1, -2) if tb else b
+            ),
+            matmul_draw(layout),
+        )
+        for (ta, tb), layout in TRANSPOSED_MATMULS.items()
+    ],
+    OpCase("affine", lambda x, w, b: F.affine(x, w, b), lambda x, w, b: x @ w + b, draw_affine),
     OpCase(
         "concatenate",
         lambda *xs, axis: tg.concatenate(xs, axis=axis),
@@ -540,3 +567,41 @@ def test_float32_keeps_dtypes(case, device, data):
     for g, exact in zip(gradients, exact64, strict=True):
         assert g.dtype == np.float32
         np.testing.assert_allclose(g.numpy(), exact, rtol=1e-4, atol=1e-5)
+
+
+# ---------------------------------------------------------------- fused ops against their composition
+def _value_and_gradients(fn, arrays, dtype):
+    """fn's value and the gradients of Σ u ⊙ fn(inputs) for a fixed projection u."""
+    inputs = [tg.Tensor(np.asarray(a, dtype=dtype), requires_grad=True) for a in arrays]
+    out = fn(*inputs)
+    u = tg.Tensor(np.random.default_rng(7).standard_normal(out.shape).astype(dtype))
+    (out * u).sum().backward()
+    return [out.numpy()] + [x.grad.numpy() for x in inputs]
+
+
+@pytest.mark.parametrize(
+    "fused, composed, shapes",
+    [
+        (F.affine, lambda x, w, b: x @ w + b, [(5, 3), (3, 4), (4,)]),
+        (F.affine, lambda x, w, b: x @ w + b, [(2, 5, 3), (3, 4), (4,)]),
+        (lambda a, b: ops.MatMul(True, False)(a, b), lambda a, b: a.T @ b, [(3, 5), (3, 4)]),
+        (lambda a, b: ops.MatMul(False, True)(a, b), lambda a, b: a @ b.T, [(5, 3), (4, 3)]),
+    ],
+    ids=["affine", "affine batched", "matmul transpose_a", "matmul transpose_b"],
+)
+def test_fused_ops_equal_their_composition_to_the_last_bit(fused, composed, shapes):
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(shape) for shape in shapes]
+    for want, got in zip(
+        _value_and_gradients(composed, arrays, np.float64),
+        _value_and_gradients(fused, arrays, np.float64),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(got, want)
+    for want, got in zip(
+        _value_and_gradients(composed, arrays, np.float32),
+        _value_and_gradients(fused, arrays, np.float32),
+        strict=True,
+    ):
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)

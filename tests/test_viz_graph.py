@@ -87,7 +87,7 @@ def test_parameters_are_labelled_with_their_module_paths():
     names = [name for name, _ in model.named_parameters()]
     assert names == ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"]
     assert set(names) <= first_lines
-    assert ("layers.0.weight", "MatMul") in edges and ("layers.2.bias", "Add") in edges
+    assert ("layers.0.weight", "Affine") in edges and ("layers.2.bias", "Affine") in edges
 
 
 def test_values_and_gradients_are_shown_when_asked():
@@ -236,7 +236,7 @@ def test_graph_command_writes_a_file(model, tmp_path, capsys):
     path = tmp_path / f"{model}.svg"
     assert cli.main(["graph", "-o", str(path), "--model", model, "--batch-size", "8"]) == 0
     svg = path.read_text()
-    assert "layers.0.layers.0.weight" in svg and "MatMul" in svg  # the train command's nn.mlp
+    assert "layers.0.layers.0.weight" in svg and "Affine" in svg  # the train command's nn.mlp
     assert ("v[layers.0.layers.0.weight]" in svg) == (model == "hvp")
     assert ("layers.0.layers.1.gamma" in svg) == (model == "batchnorm")
     assert ("layers.2.block.layers.0.weight" in svg) == (model == "residual")

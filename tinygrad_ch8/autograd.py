@@ -45,29 +45,32 @@ __all__ = [
 
 # ---------------------------------------------------------------- the pass
 def _topological_order(outputs) -> list:
-    """Functions reachable from ``outputs``, each after all Functions that consume its result."""
-    finished, seen = [], set()
-    stack = [(t.grad_fn, False) for t in outputs if t.grad_fn is not None]
+    """Functions reachable from ``outputs``, each before the Functions that made its inputs.
+
+    Every Function is numbered when it records (``Function.__call__``), after the Functions
+    that made its inputs, so decreasing numbers are a topological order: one traversal finds
+    the reachable Functions and a sort orders them, with no recursion and no second visit.
+    """
+    reached = set()
+    stack = [t.grad_fn for t in outputs if t.grad_fn is not None]
     while stack:
-        fn, inputs_done = stack.pop()
-        if inputs_done:
-            finished.append(fn)
-            continue
-        if fn in seen:
+        fn = stack.pop()
+        if fn in reached:
             continue
         if fn.inputs is None:
             raise RuntimeError(
                 f"backward through the graph a second time: the tensors saved by {fn.name} were "
                 "released after the first backward; pass retain_graph=True to the first call"
             )
-        seen.add(fn)
-        stack.append((fn, True))
+        reached.add(fn)
         for x in fn.inputs:
             creator = x.grad_fn
-            if creator is not None and creator not in seen:
-                stack.append((creator, False))
-    finished.reverse()  # post-order lists inputs first; consumers must come first
-    return finished
+            if creator is not None and creator not in reached:
+                stack.append(creator)
+    return sorted(reached, key=_sequence_number, reverse=True)
+
+
+_sequence_number = operator.attrgetter("sequence_number")
 
 
 def _fit(gx: Tensor, x: Tensor) -> Tensor:

@@ -12,6 +12,7 @@ would otherwise be a cycle that only the garbage collector could free.
 
 from __future__ import annotations
 
+import itertools
 import weakref
 
 from . import backend, grad_mode
@@ -19,6 +20,8 @@ from .grad_mode import check_finite
 
 # tensor.py defines Tensor before it imports the ops that import this module
 from .tensor import Tensor
+
+_sequence_numbers = itertools.count()
 
 
 class Function:
@@ -34,7 +37,11 @@ class Function:
     hooked = False  # set when the output has gradient hooks or retains its gradient
 
     def __call__(self, *inputs):
-        if len(inputs) == 1:  # most ops: nothing to compare devices with
+        if len(inputs) == 2:  # most ops are binary: compare the operands' array types, cheaply
+            arrays = (inputs[0].data, inputs[1].data)
+            if type(arrays[0]) is not type(arrays[1]):
+                _check_same_device(self, arrays)
+        elif len(inputs) == 1:
             arrays = (inputs[0].data,)
         else:
             arrays = [x.data for x in inputs]
@@ -53,6 +60,9 @@ class Function:
                     self.inputs = inputs
                     self.needs_input_grad = tuple([x.requires_grad for x in inputs])
                     self.output_ref = weakref.ref(output)
+                    # an op can only consume tensors that exist, so it is numbered after every
+                    # op that made its inputs: backward orders the graph by this number
+                    self.sequence_number = next(_sequence_numbers)
                     output.requires_grad = True
                     output.grad_fn = self
                     break
@@ -75,12 +85,13 @@ class Function:
         """The op's own settings (an axis, a shape, an exponent): what ``__init__`` stored.
 
         Everything else on the instance is the engine's bookkeeping (inputs, which of them
-        need a gradient, the output's weak reference); ``viz.draw_graph`` labels ops with this.
+        need a gradient, the output's weak reference, the op's number in the order of
+        recording); ``viz.draw_graph`` labels ops with this.
         """
         return {
             name: value
             for name, value in vars(self).items()
-            if name not in ("inputs", "needs_input_grad", "output_ref")
+            if name not in ("inputs", "needs_input_grad", "output_ref", "sequence_number")
         }
 
     def release(self) -> None:

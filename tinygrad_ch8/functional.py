@@ -12,6 +12,24 @@ from . import backend, ops
 from .tensor import Tensor
 
 
+def affine(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x W + b for x of shape (..., m), W of shape (m, n) and b of shape (n,): a dense layer.
+
+    One node of the graph (``ops.Affine``) when x has a batch axis and there is a bias;
+    otherwise ``x @ W (+ b)``. (PyTorch's ``F.linear`` takes W as (n, m) and computes x Wᵀ + b;
+    this project keeps the book's (in, out) layout, so the function has another name.)
+    """
+    if bias is None or x.ndim < 2:
+        y = x @ weight
+        return y if bias is None else y + bias
+    if weight.ndim != 2 or x.shape[-1] != weight.shape[0] or bias.shape != weight.shape[1:]:
+        raise ValueError(
+            f"affine: x {x.shape} @ W {weight.shape} + b {bias.shape} do not fit: need x (..., m), "
+            "W (m, n) and b (n,)"
+        )
+    return ops.Affine()(x, weight, bias)
+
+
 def relu(x: Tensor) -> Tensor:
     """max(x, 0)."""
     return x.relu()

@@ -234,9 +234,11 @@ class SumTo(Function):
 
     def forward(self, x):
         lead = x.ndim - len(self.shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(self.shape) if n == 1 and x.shape[lead + i] != 1
-        )
+        axes = tuple(range(lead))  # the axes broadcasting added in front, and the 1s it stretched
+        if 1 in self.shape:
+            axes += tuple(
+                lead + i for i, n in enumerate(self.shape) if n == 1 and x.shape[lead + i] != 1
+            )
         y = x.sum(axis=axes, keepdims=True) if axes else x
         return y.reshape(self.shape)
 
@@ -323,37 +325,71 @@ class Concatenate(Function):
 
 
 # ---------------------------------------------------------------- linear algebra
-def _swap_last_two(x: Tensor) -> Tensor:
-    axes = list(range(x.ndim))
-    axes[-2], axes[-1] = axes[-1], axes[-2]
-    return Transpose(axes)(x)
-
-
 class MatMul(Function):
-    """y = a @ b (NumPy's matmul: 1-D, 2-D and batched);  ga = gy @ bᵀ, gb = aᵀ @ gy
+    """y = op(a) @ op(b), op transposing the last two axes where asked;  ga = gy @ op(b)ᵀ, gb = op(a)ᵀ @ gy
 
-    A 1-D operand is treated as a row (a) or a column (b) matrix, as matmul does, and its
-    gradient is folded back to 1-D; batch axes that were broadcast are summed by the engine.
+    With both flags off this is NumPy's matmul (1-D, 2-D and batched). The flags exist for the
+    backward pass: gy @ bᵀ is ``MatMul(transpose_b=True)(gy, b)``, one node instead of a
+    Transpose and a MatMul, and the backward of a transposed product is again a MatMul with
+    other flags, so gradients of every order stay in this one op. A 1-D operand is treated as
+    a row (a) or a column (b) matrix, as matmul does, and its gradient is folded back to 1-D;
+    batch axes that were broadcast are summed by the engine, as for every op.
     """
 
+    def __init__(self, transpose_a: bool = False, transpose_b: bool = False):
+        self.transpose_a, self.transpose_b = transpose_a, transpose_b
+
     def forward(self, a, b):
+        if self.transpose_a:
+            a = a.swapaxes(-1, -2)
+        if self.transpose_b:
+            b = b.swapaxes(-1, -2)
         return backend.array_module(a).asarray(a @ b)
 
     def backward(self, gy):
         a, b = self.inputs
         need_a, need_b = self.needs_input_grad
-        a2 = a.reshape(1, a.shape[0]) if a.ndim == 1 else a
-        b2 = b.reshape(b.shape[0], 1) if b.ndim == 1 else b
-        if a.ndim == 1 or b.ndim == 1:  # restore in gy the axes that matmul dropped
-            batch = backend.numpy.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
-            gy = gy.reshape(*batch, a2.shape[-2], b2.shape[-1])
-        ga = MatMul()(gy, _swap_last_two(b2)) if need_a else None
-        gb = MatMul()(_swap_last_two(a2), gy) if need_b else None
-        if ga is not None and a.ndim == 1:  # drop the row axis; the engine sums the batch axes
-            ga = ga.reshape(*ga.shape[:-2], ga.shape[-1])
-        if gb is not None and b.ndim == 1:  # drop the column axis
-            gb = gb.reshape(*gb.shape[:-1])
+        ta, tb = self.transpose_a, self.transpose_b
+        if a.ndim == 1 or b.ndim == 1:  # only plain products have 1-D operands
+            return _matmul_vector_backward(a, b, gy, need_a, need_b)
+        # (gy op(b)ᵀ) is a's gradient, or its transpose when a entered transposed; likewise for b
+        ga = (MatMul(tb, True)(b, gy) if ta else MatMul(False, not tb)(gy, b)) if need_a else None
+        gb = (MatMul(True, ta)(gy, a) if tb else MatMul(not ta, False)(a, gy)) if need_b else None
         return ga, gb
+
+
+def _matmul_vector_backward(a: Tensor, b: Tensor, gy: Tensor, need_a: bool, need_b: bool):
+    """MatMul's gradients when an operand is 1-D: as a (1, n) row or an (n, 1) column matrix."""
+    a2 = a.reshape(1, a.shape[0]) if a.ndim == 1 else a
+    b2 = b.reshape(b.shape[0], 1) if b.ndim == 1 else b
+    batch = backend.numpy.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+    gy = gy.reshape(*batch, a2.shape[-2], b2.shape[-1])  # the axes that matmul dropped
+    ga = MatMul(False, True)(gy, b2) if need_a else None
+    gb = MatMul(True, False)(a2, gy) if need_b else None
+    if ga is not None and a.ndim == 1:
+        ga = ga.reshape(*ga.shape[:-2], a.shape[0])
+    if gb is not None and b.ndim == 1:
+        gb = gb.reshape(*gb.shape[:-2], b.shape[0])
+    return ga, gb
+
+
+class Affine(Function):
+    """y = x @ W + b;  gx = gy @ Wᵀ, gW = xᵀ @ gy, gb = gy (summed over the rows by the engine)
+
+    A dense layer in one node instead of a MatMul and an Add (and their gradients in three
+    nodes instead of five): in a small network the Python cost per node is most of a step.
+    ``x`` is (..., in), ``W`` (in, out), ``b`` (out,).
+    """
+
+    def forward(self, x, weight, bias):
+        return x @ weight + bias
+
+    def backward(self, gy):
+        x, weight, _ = self.inputs
+        need_x, need_weight, need_bias = self.needs_input_grad
+        gx = MatMul(False, True)(gy, weight) if need_x else None
+        gweight = MatMul(True, False)(x, gy) if need_weight else None
+        return gx, gweight, (gy if need_bias else None)
 
 
 # ---------------------------------------------------------------- selection, dtype and device

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from .. import backend
 from ..creation import ones, zeros
+from ..functional import affine
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 from . import init as initializers
@@ -51,8 +52,7 @@ class Linear(Module):
         self.bias = Parameter(zeros(out_features).data) if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
-        y = x @ self.weight
-        return y if self.bias is None else y + self.bias
+        return affine(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         has_bias = self.bias is not None
