@@ -131,8 +131,10 @@ def _run(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=N
                     check_finite(gx.data, f"the backward of {fn.name}{fn.shapes_of(fn.inputs)}")
                 if wanted is not None and id(x) in wanted:
                     _accumulate(found, id(x), gx)
-                if x.grad_fn is not None:
-                    _accumulate(at_output, x.grad_fn, gx)
+                creator = x.grad_fn
+                if creator is not None:  # _accumulate, inlined: this runs for every edge
+                    earlier = at_output.get(creator)
+                    at_output[creator] = gx if earlier is None else earlier + gx
                 elif wanted is None:
                     _give_leaf(x, gx, stored, hooked_leaves)
         for leaf, gx in hooked_leaves.items():

@@ -14,6 +14,7 @@ numbers on both devices.
 from __future__ import annotations
 
 import ctypes
+import math
 import sys
 from typing import Any
 
@@ -210,6 +211,24 @@ def as_array(data, dtype=None, device: str | None = None, copy: bool = True):
 def scalar_array(value, dtype, like):
     """A 0-d array holding ``value`` with ``dtype`` on the device of ``like``."""
     return array_module(like).asarray(value, dtype=dtype)
+
+
+# Below this many elements a broadcast is cheaper copied than viewed (see ``broadcast``).
+SMALL_BROADCAST = 1 << 14
+
+
+def broadcast(array, shape: tuple):
+    """``array`` broadcast to ``shape``: a new array when the result is small, else a view.
+
+    NumPy's ``broadcast_to`` spends about 5 µs in Python whatever the size, several times the
+    cost of filling a small new array; above ``SMALL_BROADCAST`` elements the copy would cost
+    more than the view saves. CuPy's ``broadcast_to`` is cheap, so it is always used there.
+    """
+    if array_module(array) is numpy and math.prod(shape) <= SMALL_BROADCAST:
+        result = numpy.empty(shape, dtype=array.dtype)
+        result[...] = array
+        return result
+    return array_module(array).broadcast_to(array, shape)
 
 
 def scatter_add(target, index, values) -> None:

@@ -220,7 +220,7 @@ class BroadcastTo(Function):
         self.shape = tuple(shape)
 
     def forward(self, x):
-        return backend.array_module(x).broadcast_to(x, self.shape)
+        return backend.broadcast(x, self.shape)
 
     def backward(self, gy):
         return (SumTo(self.inputs[0].shape)(gy),)
@@ -233,14 +233,18 @@ class SumTo(Function):
         self.shape = tuple(shape)
 
     def forward(self, x):
-        lead = x.ndim - len(self.shape)
-        axes = tuple(range(lead))  # the axes broadcasting added in front, and the 1s it stretched
-        if 1 in self.shape:
-            axes += tuple(
+        lead = x.ndim - len(self.shape)  # the axes broadcasting added in front
+        if 1 in self.shape:  # the length-1 axes it stretched, summed where they are
+            stretched = tuple(
                 lead + i for i, n in enumerate(self.shape) if n == 1 and x.shape[lead + i] != 1
             )
-        y = x.sum(axis=axes, keepdims=True) if axes else x
-        return y.reshape(self.shape)
+            if stretched:
+                x = x.sum(axis=stretched, keepdims=True)
+        if not lead:
+            return x
+        # summing the leading axes away gives a new array of the target shape, not a view
+        # (a leaf's .grad that is a view would have to be copied); a 0-d result stays an array
+        return x.sum(axis=tuple(range(lead))) if self.shape else x.sum(keepdims=True).reshape(())
 
     def backward(self, gy):
         return (BroadcastTo(self.inputs[0].shape)(gy),)
