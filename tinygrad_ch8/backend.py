@@ -64,6 +64,27 @@ def keep_freed_host_memory() -> bool:
 Array = Any  # a NumPy or CuPy ndarray, the type of ``Tensor.data``: named for the signatures
 Seed = int | numpy.random.Generator | None  # what every ``rng`` argument accepts
 
+
+def limit_blas_threads(threads: int | None) -> None:
+    """Use at most ``threads`` threads in the BLAS library (OpenBLAS, MKL) from now on; None: leave it.
+
+    Why: when other programs keep every core busy, a multi-threaded BLAS spins its threads
+    waiting for cores on every small product. Measured on a 2-core machine under load, one
+    thread ran ``tinygrad-ch8 train --epochs 3`` in 2.8-3.0 s against 24-29 s with OpenBLAS's
+    default of one thread per core, and a (512, 784) @ (784, 1024) product in 40 ms against
+    98 ms; only mid-sized products on an idle machine gain from a second thread. The command
+    line and the examples call this with 1 unless told otherwise (``--threads``); importing
+    the package changes nothing. Uses ``threadpoolctl``, the library scikit-learn uses for this.
+    """
+    if threads is None:
+        return
+    if threads < 1:
+        raise ValueError(f"limit_blas_threads: threads must be at least 1, got {threads}")
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads, user_api="blas")
+
+
 DEVICES = ("cpu", "cuda")
 FLOAT_DTYPES = (numpy.dtype("float32"), numpy.dtype("float64"))
 
@@ -209,8 +230,28 @@ def as_array(data, dtype=None, device: str | None = None, copy: bool = True):
 
 
 def scalar_array(value, dtype, like):
-    """A 0-d array holding ``value`` with ``dtype`` on the device of ``like``."""
-    return array_module(like).asarray(value, dtype=dtype)
+    """A 0-d array holding ``value`` with ``dtype`` (None: the default dtype) on the device of ``like``.
+
+    The arrays are cached and read-only where the backend allows it: Python numbers in
+    expressions (``1 - y``, ``x / n``) repeat, and making a 0-d array costs more than the
+    arithmetic it takes part in on a small tensor.
+    """
+    dtype = _default_dtype if dtype is None else dtype
+    if value == 0 and type(value) is float:  # 0.0 == -0.0 as keys, but the sign matters
+        return array_module(like).asarray(value, dtype=dtype)
+    key = (type(value), value, dtype, type(like))
+    array = _scalar_arrays.get(key)
+    if array is None:
+        if len(_scalar_arrays) >= 1024:  # many distinct numbers: start again rather than grow
+            _scalar_arrays.clear()
+        array = array_module(like).asarray(value, dtype=dtype)
+        if array_module(like) is numpy:
+            array.flags.writeable = False
+        _scalar_arrays[key] = array
+    return array
+
+
+_scalar_arrays: dict = {}
 
 
 # Below this many elements a broadcast is cheaper copied than viewed (see ``broadcast``).

@@ -131,17 +131,15 @@ class Tensor:
         """``other`` as a Tensor: Python scalars take this tensor's dtype when it is a float one."""
         if isinstance(other, Tensor):
             return other
+        # exact types: NumPy's float64 is a subclass of float but keeps its own dtype (below)
+        if type(other) is float or type(other) is int or type(other) is bool:
+            float_self = self.data.dtype.kind == "f"
+            dtype = self.data.dtype if float_self or type(other) is not float else None
+            return Tensor.from_array(backend.scalar_array(other, dtype, self.data))
         if backend.is_array(other):
             return Tensor.from_array(other)
         if backend.is_numpy_scalar(other):  # e.g. numpy.float32(2): a 0-d array keeps its dtype
             return Tensor.from_array(backend.array_module(self.data).asarray(other))
-        if isinstance(other, (bool, int, float)):
-            dtype = (
-                self.dtype
-                if backend.is_float(self.dtype) or not isinstance(other, float)
-                else (backend.get_default_dtype())
-            )
-            return Tensor.from_array(backend.scalar_array(other, dtype, self.data))
         raise TypeError(f"cannot combine a Tensor with {type(other).__name__}")
 
     # ------------------------------------------------------------ autograd
