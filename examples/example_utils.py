@@ -23,6 +23,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from tinygrad_ch8 import backend
+
 CLAIM_RESULTS = ("PASS", "FAIL", "SKIP")
 
 
@@ -38,10 +40,17 @@ def parse_args(description: str, argv=None, configure=None) -> argparse.Namespac
     parser.add_argument(
         "--out", default="figures", help="folder for the figures (default: figures/)"
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="BLAS threads (default: 1, fastest for these small networks on a busy machine)",
+    )
     if configure is not None:
         configure(parser)
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
+    backend.limit_blas_threads(args.threads)
     return args
 
 

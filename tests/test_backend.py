@@ -140,3 +140,28 @@ def test_rng_accepts_none_an_int_or_a_generator():
     np.testing.assert_array_equal(backend.rng(5).standard_normal(3), expected)
     with pytest.raises(TypeError, match=r"rng must be.*str"):
         backend.rng("five")
+
+
+def test_limit_blas_threads_caps_the_blas_library_and_rejects_zero():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    blas = [info for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"]
+    if not blas:
+        pytest.skip("NumPy's BLAS is not one threadpoolctl can control here")
+    with threadpoolctl.threadpool_limits(limits=None):  # restores the original limits afterwards
+        backend.limit_blas_threads(1)
+        assert all(
+            info["num_threads"] == 1
+            for info in threadpoolctl.threadpool_info()
+            if info["user_api"] == "blas"
+        )
+    with pytest.raises(ValueError, match="at least 1"):
+        backend.limit_blas_threads(0)
+
+
+def test_every_command_takes_threads_defaulting_to_one():
+    from tinygrad_ch8 import cli
+
+    for name in cli.COMMANDS:
+        extra = ["checkpoint.npz"] if name == "evaluate" else []
+        assert cli.build_parser().parse_args([name, *extra]).threads == 1
+        assert cli.build_parser().parse_args([name, *extra, "--threads", "2"]).threads == 2

@@ -17,7 +17,7 @@ import sys
 
 from . import __version__, backend
 from .commands import compare, evaluate, graph, train
-from .commands.checks import INTERRUPTED, UsageError
+from .commands.checks import INTERRUPTED, UsageError, positive_int
 
 COMMANDS = {  # name: (module, one-line purpose)
     "train": (train, "train a network on the bundled handwritten digits (the main job)"),
@@ -41,6 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=purpose, description=purpose)
         module.add_arguments(sub)
         sub.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+        sub.add_argument(
+            "--threads",
+            type=positive_int,
+            default=1,
+            metavar="N",
+            help="BLAS threads (default: 1, fastest for these small models, above all when other "
+            "programs keep the cores busy; see backend.limit_blas_threads)",
+        )
         sub.set_defaults(run=module.run)
     return parser
 
@@ -53,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
+        backend.limit_blas_threads(args.threads)
         return args.run(args)
     except (UsageError, OSError) as error:
         if args.debug:
