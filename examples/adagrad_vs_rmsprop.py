@@ -20,8 +20,8 @@ AdaGrad is held to every ε of the grid rather than to one best. RMSProp's steps
 about ε whatever the gradient, so its tuned ε, chosen for the long second phase, rattles around
 the steep bowl's minimum; that is the price of its constant step length, not of forgetting.
 
-What the learner should see: in the left panel both curves fall during the steep phase; after
-the change (dashed line) RMSProp's falls again to round-off within about 50 steps while
+What the learner should see: in the left panel AdaGrad solves the steep phase to round-off while
+RMSProp rattles around its minimum; after the change (dashed line) RMSProp's curve falls again to round-off within about 50 steps while
 AdaGrad's crawls down a straight line; the right panel shows why: AdaGrad's effective learning
 rate stays at the small value the steep phase left it, RMSProp's grows as the gradients shrink.
 The claims, decided in every run:
