@@ -111,7 +111,7 @@ def train_student(method: str, teacher, seed: int, hint_epochs: int, epochs: int
 def main():
     args = parse_args(__doc__)
     claims = Claims(args.fast)
-    hint_epochs, epochs = (2, 2) if args.fast else (4, 12)
+    hint_epochs, epochs = (4, 1) if args.fast else (4, 12)
     seeds = [8 * args.seed + i for i in range(2 if args.fast else 8)]
     train_data = load_digits("train")
     X_test, y_test = load_digits("test")
