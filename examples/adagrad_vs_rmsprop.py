@@ -1,135 +1,167 @@
 """AdaGrad's premature decay against RMSProp's moving average (§8.5.1-8.5.2, Algorithms 8.4-8.5).
 
-The cost J(x) = 20 log(1 + e^(−4x)) + 0.05 (x − 10)² has a steep slope (gradient about −80)
-left of 0 and a wide, shallow bowl (gradient at most about 1) with its minimum near x = 10.
-Started at x = −3, both methods cross the slope in a few steps. AdaGrad's sum of squared
-gradients r keeps those early gradients forever, so in the bowl its effective learning rate
-ε/(δ + √r) is hundreds of times smaller than it needs and it crawls. RMSProp's average
-forgets them within about 1/(1 − ρ) steps and walks to the minimum. Each method gets its
-best learning rate from the same grid.
+The cost changes during the run. For the first 100 steps it is a steep bowl,
+J₁(x) = ½·10·‖x − a‖², then, for 400 steps, a shallow bowl around another point,
+J₂(x) = ½·0.1·‖x − b‖², in 10 dimensions (a and b are drawn from ``--seed``; both methods start
+at x = 0). AdaGrad divides each step by the root of the sum r of all past squared gradients:
+the steep bowl's large gradients stay in r forever, so on the shallow bowl its effective
+learning rate ε/(δ + √r) is far smaller than that bowl needs, whatever ε is (a larger ε makes
+the steep phase's gradients, and so r, larger too). RMSProp's moving average forgets them within
+about 1/(1 − ρ) = 10 steps and descends the new bowl as fast as the first. This is the
+non-stationary setting (a deep network's later training, a moving target) where the book says
+AdaGrad's accumulation can stop learning too early; on one fixed convex bowl AdaGrad's decay is
+harmless.
 
-    python examples/adagrad_vs_rmsprop.py [--fast] [--out DIR]
+Both methods run with every ε of the same log grid, 1e-3 to 1e4 in half decades, scored by the
+mean log₁₀(J − J*) over the whole run. RMSProp's best ε lies strictly inside the grid (checked).
+AdaGrad's score stops improving once ε is large: its first step is ±ε, the gradients it then
+meets, and so √r, grow in proportion to ε, and the run only rescales. No ε can fix it, so
+AdaGrad is held to every ε of the grid rather than to one best. RMSProp's steps have length
+about ε whatever the gradient, so its tuned ε, chosen for the long second phase, rattles around
+the steep bowl's minimum; that is the price of its constant step length, not of forgetting.
+
+What the learner should see: in the left panel AdaGrad solves the steep phase to round-off while
+RMSProp rattles around its minimum; after the change (dashed line) RMSProp's curve falls again to round-off within about 50 steps while
+AdaGrad's crawls down a straight line; the right panel shows why: AdaGrad's effective learning
+rate stays at the small value the steep phase left it, RMSProp's grows as the gradients shrink.
+The claims, decided in every run:
+
+- ``rmsprop_tuned``: RMSProp's best ε lies strictly inside the grid.
+- ``adagrad_eps_cannot_help``: AdaGrad's score varies by less than 0.5 over ε from 10 to 1e4.
+- ``rmsprop_recovers_faster``: after the change, RMSProp cuts J − J* by 10⁴ in fewer than half
+  the steps AdaGrad needs at any ε of the grid (AdaGrad counted as the whole phase if it never
+  does).
+- ``adagrad_stalls_on_new_bowl``: at the end, AdaGrad's J − J* (at its best ε) is more than 1000
+  times RMSProp's (both floored at 1e-16).
+
+    python examples/adagrad_vs_rmsprop.py [--fast] [--seed N] [--out DIR]
 """
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from example_utils import Claims, best_on_grid, parse_args, save_figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from example_utils import parse_args, save_figure  # noqa: E402
+import tinygrad_ch8 as tg
+from tinygrad_ch8 import optim
+from tinygrad_ch8.viz import plot_curves
 
-import tinygrad_ch8 as tg  # noqa: E402
-from tinygrad_ch8 import optim  # noqa: E402
-from tinygrad_ch8.viz import plot_curves  # noqa: E402
-
-START = -20.0
-LEARNING_RATES = [0.03, 0.1, 0.3, 1.0, 3.0]
-SETTLE_STEPS = 30  # a few times RMSProp's memory 1/(1 − ρ) = 10 steps
-
-
-def cost(x):
-    """J(x) on a Tensor or an array: a steep softplus wall, then a shallow quadratic bowl."""
-    if isinstance(x, tg.Tensor):
-        return (20.0 * (1.0 + (-4.0 * x).exp()).log() + 0.05 * (x - 10.0) ** 2).sum()
-    return 20.0 * np.log1p(np.exp(-4.0 * x)) + 0.05 * (x - 10.0) ** 2
+DIMENSIONS = 10
+PHASES = [(10.0, 100), (0.1, 400)]  # (curvature, steps): a steep bowl, then a shallow one
+LEARNING_RATES = [float(10.0**k) for k in np.arange(-3.0, 4.01, 0.5)]  # 1e-3 to 1e4, half decades
+SATURATED_FROM = 10.0  # above this AdaGrad's ε only rescales r
+FLOOR = 1e-16  # J − J* below this is round-off
+RECOVERY = 1e4  # "recovered": J − J* cut by this factor after the change
+METHODS = {
+    "AdaGrad": lambda params, lr: optim.Adagrad(params, lr=lr),
+    "RMSProp (ρ = 0.9)": lambda params, lr: optim.RMSprop(params, lr=lr, alpha=0.9),
+}
 
 
-GRID = np.linspace(-4.0, 14.0, 20001)
-MINIMUM = cost(GRID).min()  # J* on a fine grid: the bowl's bottom, a hair left of 10
-
-
-def descend(make_optimizer, lr: float, steps: int) -> dict:
-    """Run one optimizer; record J − J*, x and the effective learning rate ε/(√r + δ) at each step."""
-    x = tg.Tensor([START], requires_grad=True, dtype="float64")
+def descend(make_optimizer, lr: float, centres) -> dict:
+    """Run one optimizer through the phases; record J − J* and the effective learning rate."""
+    x = tg.Tensor(np.zeros(DIMENSIONS), requires_grad=True)
     optimizer = make_optimizer([x], lr)
-    record = {"gap": [], "x": [], "effective_lr": []}
-    for _ in range(steps):
-        optimizer.zero_grad()
-        cost(x).backward()
-        optimizer.step()
-        state, group = optimizer.state[0], optimizer.param_groups[0]
-        r = state["sum"] if "sum" in state else state["square_avg"]
-        record["effective_lr"].append(float(group["lr"] / (np.sqrt(r[0]) + group["eps"])))
-        record["gap"].append(max(cost(x.numpy())[0] - MINIMUM, 1e-16))
-        record["x"].append(x.item())
+    record = {"gap": [], "effective_lr": []}
+    for (curvature, steps), centre in zip(PHASES, centres, strict=True):
+        target = tg.Tensor(centre)
+        for _ in range(steps):
+            optimizer.zero_grad()
+            (0.5 * curvature * ((x - target) ** 2).sum()).backward()
+            optimizer.step()
+            state, group = optimizer.state[0], optimizer.param_groups[0]
+            r = state["sum"] if "sum" in state else state["square_avg"]
+            rates = group["lr"] / (np.sqrt(r) + group["eps"])
+            record["effective_lr"].append(float(np.exp(np.log(rates).mean())))
+            gap = 0.5 * curvature * float(((x.numpy() - centre) ** 2).sum())
+            record["gap"].append(max(gap, FLOOR))
     return record
+
+
+def steps_to_recover(gaps, change: int) -> int:
+    """Steps after ``change`` until J − J* is 1/RECOVERY of its value there (the phase if never)."""
+    after = np.asarray(gaps[change:])
+    below = np.flatnonzero(after < after[0] / RECOVERY)
+    return int(below[0]) if len(below) else len(after)
 
 
 def main():
     args = parse_args(__doc__)
-    steps = 300 if args.fast else 2000
-    methods = {
-        "AdaGrad": lambda params, lr: optim.Adagrad(params, lr=lr, eps=1e-7),
-        "RMSProp (ρ = 0.9)": lambda params, lr: optim.RMSprop(params, lr=lr, alpha=0.9, eps=1e-6),
+    claims = Claims(args.fast)
+    tg.set_default_dtype("float64")
+    rng = np.random.default_rng(args.seed)
+    centres = [rng.normal(0.0, 1.0, DIMENSIONS), rng.normal(0.0, 3.0, DIMENSIONS)]
+    grid = LEARNING_RATES[::2] if args.fast else LEARNING_RATES
+    change = PHASES[0][1]
+
+    runs = {
+        name: {lr: descend(make_optimizer, lr, centres) for lr in grid}
+        for name, make_optimizer in METHODS.items()
     }
-    best = {}
-    print(
-        f"J(x) = 20 log(1 + exp(-4x)) + 0.05 (x - 10)^2 from x = {START}; {steps} steps; "
-        f"J* = {MINIMUM:.4f}"
-    )
-    print(f"{'method':<20} {'lr':>6} {'final x':>9} {'final J - J*':>13} {'eff. lr at end':>15}")
-    for name, make_optimizer in methods.items():
-        runs = {lr: descend(make_optimizer, lr, steps) for lr in LEARNING_RATES}
-        lr = min(runs, key=lambda rate: runs[rate]["gap"][-1])
-        best[name] = (lr, runs[lr])
-        for rate, run in runs.items():
-            marker = "  <- best" if rate == lr else ""
-            print(
-                f"{name:<20} {rate:>6g} {run['x'][-1]:>9.4f} {run['gap'][-1]:>13.3e} "
-                f"{run['effective_lr'][-1]:>15.3e}{marker}"
-            )
+    scores = {
+        name: [float(np.mean(np.log10(run["gap"]))) for run in by_lr.values()]
+        for name, by_lr in runs.items()
+    }
+    ada_name, rms_name = METHODS
+    rms_lr = best_on_grid(claims, "rmsprop", grid, scores[rms_name], what="ε (mean log10(J − J*))")
+    ada_lr = grid[int(np.argmin(scores[ada_name]))]
+    ada, rms = runs[ada_name][ada_lr], runs[rms_name][rms_lr]
+    best = {ada_name: (ada_lr, ada), rms_name: (rms_lr, rms)}
 
-    (ada_lr, ada), (rms_lr, rms) = best.values()
-    for name, (lr, run) in best.items():
-        entered = next((step for step, x in enumerate(run["x"]) if x > 1.0), None)
-        if entered is None:
-            print(f"{name} never left the slope.")
-            continue
-        later = min(entered + SETTLE_STEPS, steps - 1)
-        rate = run["effective_lr"][later]
-        print(
-            f"{name} entered the bowl (x > 1) at step {entered}; {later - entered} steps later its "
-            f"effective learning rate ε/(√r + δ) was {rate:.3g}, its ε divided by {lr / rate:.3g}."
-        )
-    print(
-        f"AdaGrad's sum keeps the steep gradients of the slope, so even with its best ε = {ada_lr:g} "
-        f"(first steps that long) it ends at x = {ada['x'][-1]:.3f}, J - J* = {ada['gap'][-1]:.2e}; "
-        f"RMSProp's average forgets them: x = {rms['x'][-1]:.3f}, J - J* = {rms['gap'][-1]:.2e} "
-        f"(ε = {rms_lr:g})."
+    large = [
+        score for lr, score in zip(grid, scores[ada_name], strict=True) if lr >= SATURATED_FROM
+    ]
+    claims.check(
+        "adagrad_eps_cannot_help",
+        f"AdaGrad's score (mean log10(J − J*)) over ε from {SATURATED_FROM:g} to {grid[-1]:g} "
+        f"spans {min(large):.2f} to {max(large):.2f} (need a spread < 0.5: a larger ε makes r "
+        f"larger in proportion)",
+        max(large) - min(large) < 0.5,
+    )
+    rms_steps = steps_to_recover(rms["gap"], change)
+    ada_steps = {lr: steps_to_recover(run["gap"], change) for lr, run in runs[ada_name].items()}
+    fastest = min(ada_steps, key=ada_steps.get)
+    claims.check(
+        "rmsprop_recovers_faster",
+        f"after the change RMSProp (ε = {rms_lr:.3g}) cuts J − J* by {RECOVERY:g} in {rms_steps} "
+        f"steps; AdaGrad at its fastest ε ({fastest:.3g}) in {ada_steps[fastest]} of "
+        f"{PHASES[1][1]} (need fewer than half, for every ε of the grid)",
+        2 * rms_steps < ada_steps[fastest],
+    )
+    claims.check(
+        "adagrad_stalls_on_new_bowl",
+        f"final J − J*: AdaGrad (best ε = {ada_lr:.3g}) {ada['gap'][-1]:.1e}, RMSProp "
+        f"{rms['gap'][-1]:.1e} (need AdaGrad > 1000 × RMSProp)",
+        ada["gap"][-1] > 1000 * rms["gap"][-1],
     )
 
-    labels = {name: f"{name}, ε = {lr:g}" for name, (lr, _) in best.items()}
-    figure, (left, middle, right) = plt.subplots(1, 3, figsize=(16, 4.6), layout="constrained")
+    labels = {name: f"{name}, best ε = {lr:.3g}" for name, (lr, _) in best.items()}
+    figure, (left, middle) = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
     plot_curves(
         {labels[name]: run["gap"] for name, (_, run) in best.items()},
-        ylabel="J(x) − J*",
+        ylabel="J(x) − J* (floored at 1e-16)",
+        xlabel="step (one gradient each)",
         logy=True,
         ax=left,
-        title="gap to the minimum",
+        title=f"gap to the current minimum: AdaGrad {ada_steps[ada_lr]} steps to recover, "
+        f"RMSProp {rms_steps}",
     )
     plot_curves(
         {labels[name]: run["effective_lr"] for name, (_, run) in best.items()},
-        ylabel="effective learning rate ε / (√r + δ)",
+        ylabel="effective learning rate ε/(δ + √r) (geometric mean)",
+        xlabel="step (one gradient each)",
         logy=True,
         ax=middle,
-        title="AdaGrad's rate only shrinks; RMSProp's recovers",
+        title="effective learning rate",
     )
-    right.plot(GRID, cost(GRID), color="tab:gray", label="J(x)")
-    for name, (_, run) in best.items():
-        right.plot(
-            run["x"][:: max(steps // 60, 1)],
-            cost(np.array(run["x"][:: max(steps // 60, 1)])),
-            "o",
-            markersize=3,
-            label=f"{labels[name]} (every {max(steps // 60, 1)}th step)",
-        )
-    right.set_xlabel("x")
-    right.set_ylabel("J(x)")
-    right.set_yscale("log")
-    right.set_title("where each method went")
-    right.legend(fontsize="small")
-    figure.suptitle("AdaGrad's accumulated squares against RMSProp's moving average")
+    for ax in (left, middle):
+        ax.axvline(change, color="tab:gray", linestyle="--", label="cost changes: steep → shallow")
+        ax.legend(fontsize="small", loc="best")
+    figure.suptitle(
+        f"a steep bowl for {change} steps, then a shallow one ({DIMENSIONS} dimensions, "
+        f"seed {args.seed}); ε from a log grid"
+    )
     save_figure(figure, args, "adagrad_vs_rmsprop")
+    claims.finish()
 
 
 if __name__ == "__main__":

@@ -1,128 +1,180 @@
-"""Batch normalization (§8.7.1): the same deep network with and without it, over several learning rates.
+"""Batch normalization (§8.7.1): the same deep network with and without it, each at its best learning rate.
 
-A network of 8 sigmoid hidden layers of width 64 is trained on the bundled digits with plain
-minibatch SGD at three learning rates, in three versions:
+A network of 3 sigmoid hidden layers of 32 units is trained on the bundled digits with plain
+minibatch SGD (minibatches of 64, 8 epochs), in two versions:
 
 * no batch norm: each hidden layer is σ(h W + b);
-* batch norm with the layer bias kept: σ(γ BN(h W + b) + β);
-* batch norm with the layer bias switched off: σ(γ BN(h W) + β), which the book recommends,
-  because BN subtracts the batch mean, so b cancels and β takes its job.
+* batch norm: σ(γ BN(h W) + β), with the layer bias switched off as the book recommends: BN
+  subtracts the batch mean, so b cancels and β takes its job.
 
-BN normalizes each pre-activation with the minibatch statistics, H' = (H − μ)/σ, so the
-scale of lower layers no longer changes what upper layers see and a large learning rate
-stays stable. The example prints the final training loss and test accuracy of every run
-and the size of the gradient that reaches a bias placed before BN (zero up to round-off:
-the bias is redundant). The figure shows the training curves per learning rate.
+BN normalizes each pre-activation with the minibatch statistics, H' = (H − μ)/σ, so each
+sigmoid works in its steep middle whatever the weights below do, and a large learning rate
+stays stable. The depth is chosen so that the plain network also trains (at 4 sigmoid layers
+it stays at the chance loss 2.30 for every learning rate), so speed and steadiness can be
+compared. Each version gets every learning rate of the same log grid and keeps the best (lowest
+mean training loss over the epochs, which rewards speed; each best lies strictly inside the
+grid, checked). The initialization and the minibatch order come from ``--seed``.
 
-    python examples/batch_norm.py [--fast] [--out DIR]
+What the learner should see: on the left, at its best learning rate the plain network sits on
+the chance plateau for an epoch or more before it falls, the batch-norm network falls from the
+first epoch; on the right, the batch-norm network reaches a low loss at most learning rates of
+the grid, the plain one only at a few. The claims:
+
+- ``bias_before_bn_gets_no_gradient``: the largest gradient of a bias placed before BN is below
+  1e-4 of the largest weight gradient (decided in every run).
+- ``no_bn_tuned``, ``bn_tuned``: each version's best learning rate lies strictly inside the grid.
+- ``bn_trains_faster``: at the best learning rates, the batch-norm network reaches training
+  loss 0.5 in fewer than half the epochs of the plain one.
+- ``bn_trains_at_more_learning_rates``: more learning rates of the grid reach a final training
+  loss below 0.5 with batch norm than without.
+
+    python examples/batch_norm.py [--fast] [--seed N] [--out DIR]
 """
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from example_utils import Claims, best_on_grid, parse_args, save_figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from example_utils import parse_args, save_figure  # noqa: E402
+import tinygrad_ch8 as tg
+import tinygrad_ch8.functional as F
+from tinygrad_ch8 import data, nn, optim
+from tinygrad_ch8.training import Diverged, train_classifier
+from tinygrad_ch8.viz import plot_curves
 
-import tinygrad_ch8 as tg  # noqa: E402
-import tinygrad_ch8.functional as F  # noqa: E402
-from tinygrad_ch8 import data, nn, optim  # noqa: E402
-from tinygrad_ch8.training import train_classifier  # noqa: E402
-from tinygrad_ch8.viz import plot_curves  # noqa: E402
-
-DEPTH, WIDTH = 8, 64
-VERSIONS = ["no batch norm", "batch norm, bias kept", "batch norm, bias off"]
+DEPTH, WIDTH, BATCH = 3, 32, 64
+LEARNING_RATES = [0.1, 0.3, 1.0, 3.0, 10.0, 30.0]
+TRAINED = 0.5  # a training loss that counts as trained (chance is ln 10 = 2.30)
+VERSIONS = {"no batch norm": "no_bn", "batch norm (bias off)": "bn"}
 
 
-def deep_sigmoid_network(version: str):
-    """The same architecture and the same random weights for every version."""
-    tg.manual_seed(0)
+def deep_sigmoid_network(batch_norm: bool, bias: bool, seed: int):
+    """The same architecture and, for one seed, the same random weights for every version."""
+    tg.manual_seed(seed)
     widths = [64] + [WIDTH] * DEPTH
     layers = []
     for m, n in zip(widths[:-1], widths[1:], strict=True):
-        layers.append(nn.Linear(m, n, bias=version != "batch norm, bias off"))
-        if version != "no batch norm":
+        layers.append(nn.Linear(m, n, bias=bias))
+        if batch_norm:
             layers.append(nn.BatchNorm1d(n))
         layers.append(nn.Sigmoid())
     return nn.Sequential(*layers, nn.Linear(WIDTH, 10))
 
 
-def largest_bias_gradient_before_batch_norm(batch) -> float:
-    """max |∂J/∂b| over the biases of Linear layers followed by BN: zero in exact arithmetic."""
-    model = deep_sigmoid_network("batch norm, bias kept")
+def bias_and_weight_gradients_before_batch_norm(batch, seed: int) -> tuple[float, float]:
+    """max |∂J/∂b| and max |∂J/∂W| over the Linear layers followed by BN."""
+    model = deep_sigmoid_network(batch_norm=True, bias=True, seed=seed)
     F.cross_entropy(model(tg.Tensor(batch[0])), batch[1]).backward()
-    biases = [layer.bias for layer in model.layers[:-1] if isinstance(layer, nn.Linear)]
-    weights = [layer.weight for layer in model.layers[:-1] if isinstance(layer, nn.Linear)]
-    largest_bias = max(np.abs(b.grad.numpy()).max() for b in biases)
-    largest_weight = max(np.abs(w.grad.numpy()).max() for w in weights)
+    linears = [layer for layer in model.layers[:-1] if isinstance(layer, nn.Linear)]
+    largest_bias = max(float(np.abs(layer.bias.grad.numpy()).max()) for layer in linears)
+    largest_weight = max(float(np.abs(layer.weight.grad.numpy()).max()) for layer in linears)
     return largest_bias, largest_weight
+
+
+def train(version: str, lr: float, epochs: int, seed: int, train_data) -> list[float]:
+    """The training loss per epoch of one version at ``lr`` (the chance loss × 10 if it diverges)."""
+    batch_norm = version != "no batch norm"
+    model = deep_sigmoid_network(batch_norm=batch_norm, bias=not batch_norm, seed=seed)
+    loader = data.DataLoader(*train_data, batch_size=BATCH, rng=seed)
+    try:
+        return train_classifier(
+            model, optim.SGD(model.parameters(), lr=lr), loader, epochs
+        ).epoch_loss
+    except Diverged:
+        return [10 * np.log(10.0)] * epochs
+
+
+def epochs_to_reach(losses, level: float) -> int:
+    """The first epoch (counting from 1) whose training loss is below ``level``; len + 1 if none."""
+    below = [epoch for epoch, loss in enumerate(losses, start=1) if loss < level]
+    return below[0] if below else len(losses) + 1
 
 
 def main():
     args = parse_args(__doc__)
-    learning_rates = [0.1, 1.0] if args.fast else [0.03, 0.3, 3.0]
-    epochs = 1 if args.fast else 12
+    claims = Claims(args.fast)
     X_train, y_train = data.load_digits("train")
-    X_test, y_test = data.load_digits("test")
+    X_test, _ = data.load_digits("test")
     X_train, X_test = data.standardize(X_train, X_test)
 
-    figure, axes = plt.subplots(
-        1, len(learning_rates), figsize=(5.2 * len(learning_rates), 4.2), sharey=True
+    bias_gradient, weight_gradient = bias_and_weight_gradients_before_batch_norm(
+        (X_train[:256], y_train[:256]), args.seed
     )
-    final = {}
-    for ax, lr in zip(axes, learning_rates, strict=True):
-        curves = {}
-        for version in VERSIONS:
-            model = deep_sigmoid_network(version)
-            optimizer = optim.SGD(model.parameters(), lr=lr)
-            loader = data.DataLoader(X_train, y_train, batch_size=32, rng=0)
-            history = train_classifier(model, optimizer, loader, epochs, test_data=(X_test, y_test))
-            curves[version] = history.epoch_loss
-            final[version, lr] = history.epoch_loss[-1], history.test_accuracy[-1]
-            print(
-                f"lr {lr:<5}  {version:22s}: training loss {history.epoch_loss[-1]:.3f}, "
-                f"test accuracy {100 * history.test_accuracy[-1]:.1f}%"
-            )
-        plot_curves(
-            curves,
-            x=list(range(1, epochs + 1)),
-            xlabel="epoch",
-            ylabel="training loss (log scale)",
-            title=f"SGD, learning rate {lr}",
-            logy=True,
-            ax=ax,
-        )
-        ax.get_lines()[-1].set_linestyle(
-            "--"
-        )  # bias off lies on top of bias kept: dash it so both show
-        ax.legend()
-    figure.suptitle(
-        f"{DEPTH} sigmoid hidden layers on the digits: with and without batch normalization"
+    claims.check(
+        "bias_before_bn_gets_no_gradient",
+        f"a bias placed before batch norm gets a gradient of at most {bias_gradient:.1e}, the "
+        f"weights up to {weight_gradient:.1e} (need a ratio < 1e-4: BN's mean subtraction "
+        f"cancels b)",
+        bias_gradient < 1e-4 * weight_gradient,
     )
 
-    best = {version: min(final[version, lr][0] for lr in learning_rates) for version in VERSIONS}
-    print(
-        "best training loss over the learning rates: "
-        + ", ".join(f"{version} {loss:.3f}" for version, loss in best.items())
+    epochs = 1 if args.fast else 8
+    grid = [1.0, 3.0] if args.fast else LEARNING_RATES
+    curves = {
+        version: [train(version, lr, epochs, args.seed, (X_train, y_train)) for lr in grid]
+        for version in VERSIONS
+    }
+    best = {}
+    for version, short in VERSIONS.items():
+        if claims.needs_full_run(f"{short}_tuned", f"the learning rate of {version}"):
+            best[version] = grid[-1]
+            continue
+        scores = [float(np.mean(losses)) for losses in curves[version]]
+        best[version] = best_on_grid(
+            claims, short, grid, scores, what="SGD lr (mean training loss)"
+        )
+    plain, normalized = VERSIONS
+    reach = {
+        version: epochs_to_reach(curves[version][grid.index(best[version])], TRAINED)
+        for version in VERSIONS
+    }
+    statement = (
+        f"epochs to training loss {TRAINED} at the best lr: batch norm {reach[normalized]} "
+        f"(lr {best[normalized]:g}), plain {reach[plain]} (lr {best[plain]:g}; {epochs + 1} = never "
+        f"in {epochs}) (need fewer than half)"
     )
-    bias_gradient, weight_gradient = largest_bias_gradient_before_batch_norm(
-        (X_train[:256], y_train[:256])
+    if not claims.needs_full_run("bn_trains_faster", statement):
+        claims.check("bn_trains_faster", statement, 2 * reach[normalized] < reach[plain])
+    trained_at = {
+        version: [lr for lr, losses in zip(grid, runs, strict=True) if losses[-1] < TRAINED]
+        for version, runs in curves.items()
+    }
+    statement = (
+        f"learning rates of the grid with final training loss < {TRAINED}: batch norm "
+        f"{trained_at[normalized]}, plain {trained_at[plain]} (need more with batch norm)"
     )
-    print(
-        f"a bias placed before batch norm gets a gradient of at most {bias_gradient:.1e} "
-        f"(the weights' reach {weight_gradient:.1e}): BN's mean subtraction cancels it, β replaces it."
+    if not claims.needs_full_run("bn_trains_at_more_learning_rates", statement):
+        claims.check(
+            "bn_trains_at_more_learning_rates",
+            statement,
+            len(trained_at[normalized]) > len(trained_at[plain]),
+        )
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.6), layout="constrained")
+    plot_curves(
+        {
+            f"{version}, best lr {best[version]:g}": curves[version][grid.index(best[version])]
+            for version in VERSIONS
+        },
+        x=list(range(1, epochs + 1)),
+        xlabel=f"epoch ({int(np.ceil(len(X_train) / BATCH))} SGD steps each)",
+        ylabel="training loss (log scale)",
+        title=f"{DEPTH} sigmoid hidden layers, each version at its best learning rate",
+        logy=True,
+        ax=left,
     )
-    bias_difference = max(
-        abs(final["batch norm, bias kept", lr][0] - final["batch norm, bias off", lr][0])
-        for lr in learning_rates
-    )
-    print(
-        f"finding: with batch norm the deep sigmoid network reaches a training loss of "
-        f"{best['batch norm, bias off']:.3f}, without it {best['no batch norm']:.3f} at the best of "
-        f"{len(learning_rates)} learning rates; switching the bias off changes the final loss by at most "
-        f"{bias_difference:.1e}."
-    )
+    left.axhline(np.log(10.0), color="tab:gray", linestyle=":", label="chance (ln 10)")
+    left.legend(loc="lower left")
+    for version in VERSIONS:
+        right.plot(grid, [losses[-1] for losses in curves[version]], marker="o", label=version)
+    right.axhline(TRAINED, color="tab:gray", linestyle="--", label=f"loss {TRAINED}")
+    right.set_xscale("log")
+    right.set_yscale("log")
+    right.set_xlabel("SGD learning rate (log scale)")
+    right.set_ylabel(f"training loss after {epochs} epochs (log scale)")
+    right.set_title("final training loss against the learning rate")
+    right.legend()
     save_figure(figure, args, "batch_norm")
+    claims.finish()
 
 
 if __name__ == "__main__":
