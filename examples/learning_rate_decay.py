@@ -95,7 +95,7 @@ def main():
     def linear(tau_lr):
         return lambda opt: lr_scheduler.LinearDecay(opt, tau=steps // 2, final_lr=tau_lr)
 
-    linear_grid = [0.2 * 2.0**k for k in range(-4, 1)]
+    linear_grid = [0.2 * 2.0**k for k in range(-6, 1)]
     decayed = {lr: run(lr, linear(lr / 100)) for lr in linear_grid}
     print("linear decay ε_0 -> ε_0/100 at τ = steps/2, by ε_0 -> excess (mean of the last 10%):")
     print("  " + ", ".join(f"{lr:.4g}: {final(e):.2e}" for lr, (e, _) in decayed.items()))
