@@ -171,7 +171,7 @@ def main():
         ylabel="f(x)",
         logy=True,
         ax=right,
-        title="f against steps: both crawl when α is small",
+        title="f against steps, for each α",
     )
     right.set_ylim(1e-12, 10)
     save_figure(figure, args, "coordinate_descent")
