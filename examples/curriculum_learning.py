@@ -143,7 +143,7 @@ def main():
         linestyle="--",
         label="end of the last stage with a pool (all data after)",
     )
-    ax.legend(fontsize="small", loc="lower right")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1))  # off the data
     save_figure(figure, args, "curriculum_learning")
     claims.finish()
 
