@@ -11,21 +11,30 @@ the parameters labelled by their module paths, and checks Hv against central fin
 differences of the gradient, (∇J(θ + εv) − ∇J(θ − εv)) / 2ε, whose error falls as ε² until
 float64 round-off (about u/ε) takes over.
 
-Run: python examples/computation_graph.py [--fast] [--out DIR]   (graphs as SVG need graphviz's `dot`)
+What the learner should see: two SVG graphs (the double-backward one several times larger than
+the forward one), and a V-shaped curve of the finite-difference error against ε: the right arm
+parallel to the ε² line, the left arm to the u/ε line, the bottom far above the round-off of
+the double-backward product itself.
+
+Claims checked in every run (``--seed`` draws the weights, the inputs, the labels and v):
+- ``hvp_graph_larger``: the graph of ∇J·v has more ops than the forward graph of J.
+- ``hvp_matches_differences``: at the best ε the central difference agrees with Hv to ≤ 1e-7.
+- ``truncation_is_second_order``: for ε from 1e-1 to 1e-3 the error falls like ε^p, 1.8 ≤ p ≤ 2.2.
+- ``roundoff_at_small_eps``: at ε = 1e-9 the error is ≥ 10× the best one (round-off u/ε).
+
+Run: python examples/computation_graph.py [--fast] [--seed N] [--out DIR]
+(the graphs as SVG need graphviz's `dot`)
 """
 
 import os
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from example_utils import Claims, parse_args, save_figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the non-interactive backend)
-import numpy as np  # noqa: E402
-from example_utils import parse_args, save_figure  # noqa: E402
-
-import tinygrad_ch8 as tg  # noqa: E402
-import tinygrad_ch8.functional as F  # noqa: E402
-from tinygrad_ch8 import nn  # noqa: E402
+import tinygrad_ch8 as tg
+import tinygrad_ch8.functional as F
+from tinygrad_ch8 import nn
 
 FLOAT64_ROUNDOFF = np.finfo(np.float64).eps
 
@@ -62,10 +71,11 @@ def move_to(parameters, origin, directions, step: float) -> None:
 def main() -> None:
     args = parse_args(__doc__)
     tg.set_default_dtype("float64")  # finite differences need float64 to be worth comparing
-    tg.manual_seed(0)
+    claims = Claims(args.fast)
+    tg.manual_seed(args.seed)
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
     inputs = tg.randn(5, 3)
-    labels = tg.Tensor(np.array([0, 1, 1, 0, 1]))
+    labels = tg.Tensor(np.random.default_rng(args.seed).integers(0, 2, size=5))
     parameters = list(model.parameters())
 
     loss = F.cross_entropy(model(inputs), labels)
@@ -88,6 +98,11 @@ def main() -> None:
         f"graph of ∇J·v recorded by backward(create_graph=True): {hvp_ops} ops, {hvp_tensors} tensors "
         f"({hvp_ops / forward_ops:.1f}x the forward graph)"
     )
+    claims.check(
+        "hvp_graph_larger",
+        f"the graph of ∇J·v has {hvp_ops} ops, the forward graph {forward_ops} (need more)",
+        hvp_ops > forward_ops,
+    )
     render(hvp_graph, args, "hvp_graph")
 
     hessian_vector = np.concatenate([h.numpy().ravel() for h in tg.grad(directional, parameters)])
@@ -109,11 +124,26 @@ def main() -> None:
     move_to(parameters, origin, directions, 0.0)
     differences = np.array(differences)
     best = int(differences.argmin())
-    print(
-        f"‖Hv‖ = {np.linalg.norm(hessian_vector):.4f}; central differences agree with the "
-        f"double-backward Hv to a relative {differences[best]:.1e} at ε = {steps[best]:.0e}, and only to "
-        f"{differences[0]:.1e} at ε = {steps[0]:.0e} (truncation) and {differences[-1]:.1e} at "
-        f"ε = {steps[-1]:.0e} (round-off): double backward has neither error"
+    print(f"‖Hv‖ = {np.linalg.norm(hessian_vector):.4f}; relative difference per ε:")
+    print("  " + ", ".join(f"{e:.0e}: {d:.1e}" for e, d in zip(steps, differences, strict=True)))
+    claims.check(
+        "hvp_matches_differences",
+        f"central differences agree with the double-backward Hv to a relative {differences[best]:.1e} "
+        f"at ε = {steps[best]:.0e} (need ≤ 1e-7)",
+        differences[best] <= 1e-7,
+    )
+    large = steps >= 1e-3
+    order = np.polyfit(np.log(steps[large]), np.log(differences[large]), 1)[0]
+    claims.check(
+        "truncation_is_second_order",
+        f"for ε in [1e-3, 1e-1] the difference falls like ε^{order:.2f} (need 1.8 ≤ p ≤ 2.2)",
+        1.8 <= order <= 2.2,
+    )
+    claims.check(
+        "roundoff_at_small_eps",
+        f"at ε = {steps[-1]:.0e} the difference is {differences[-1]:.1e}, "
+        f"{differences[-1] / differences[best]:.0f}x the best (need ≥ 10x: round-off u/ε)",
+        differences[-1] >= 10 * differences[best],
     )
 
     truncation = differences[0] * (steps / steps[0]) ** 2
@@ -135,6 +165,7 @@ def main() -> None:
     ax.set_xscale("log")
     ax.set_ylim(differences.min() / 10, differences.max() * 10)
     save_figure(figure, args, "computation_graph_hvp_check")
+    claims.finish()
 
 
 if __name__ == "__main__":
