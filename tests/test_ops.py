@@ -332,12 +332,12 @@ CASES = [
         for op, fn, reference, sample in [
             ("sum", lambda x, axis, keepdims: x.sum(axis, keepdims), np.sum, real),
             ("mean", lambda x, axis, keepdims: x.mean(axis, keepdims), np.mean, real),
-            ("max", lambda x, axis, keepdims: x.max(axis, keepdims), np.max, distinct),
+            ("max", lambda x, axis, keepdims: x.max(axis=axis, keepdims=keepdims), np.max, distinct),
         ]
     ],
     OpCase("reshape", lambda x, shape: x.reshape(*shape), np.reshape, draw_reshape),
     OpCase("reshape (tuple)", lambda x, shape: x.reshape(shape), np.reshape, draw_reshape),
-    OpCase("transpose", lambda x, axes: x.transpose(*axes), np.transpose, draw_transpose),
+    OpCase("permute", lambda x, axes: x.permute(*axes), np.transpose, draw_transpose),
     OpCase(".T", lambda x: x.T, lambda x: x.T, unary(real)),
     OpCase(
         "broadcast_to", lambda x, shape: x.broadcast_to(shape), np.broadcast_to, draw_broadcast_to

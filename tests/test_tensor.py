@@ -56,7 +56,8 @@ def test_leaves_sharing_one_gradient_get_separate_arrays():
 
 def test_properties_and_conversions(device):
     x = tg.Tensor(np.arange(6.0).reshape(2, 3), device=device)
-    assert (x.shape, x.ndim, x.size, len(x), x.device) == ((2, 3), 2, 6, 2, device)
+    assert (x.shape, x.ndim, x.numel(), len(x), x.device) == ((2, 3), 2, 6, 2, device)
+    assert (x.size(), x.size(1), x.size(-2), x.dim()) == ((2, 3), 3, 2, 2)
     assert isinstance(x.numpy(), np.ndarray)
     assert x.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
     assert x.sum().item() == 15.0
@@ -197,8 +198,8 @@ def test_shape_errors_of_shape_methods():
         x.reshape(4, 2)
     with pytest.raises(ValueError, match=r"broadcast_to.*\(2, 3\).*\(4, 3\)"):
         x.broadcast_to((4, 3))
-    with pytest.raises(ValueError, match=r"transpose.*\(0, 0\).*\(2, 3\)"):
-        x.transpose(0, 0)
+    with pytest.raises(ValueError, match=r"permute.*\(0, 0\).*\(2, 3\)"):
+        x.permute(0, 0)
     with pytest.raises(ValueError, match=r"sum: axis 2.*2 dimensions"):
         x.sum(axis=2)
     with pytest.raises(ValueError, match=r"max: axis \(0, 5\)"):

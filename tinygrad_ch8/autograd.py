@@ -188,7 +188,7 @@ def _seed_gradients(outputs, grad_outputs) -> list:
     seeds = []
     for out, g in zip(outputs, grad_outputs, strict=False):
         if g is None:
-            if out.size != 1:
+            if out.numel() != 1:
                 raise RuntimeError(
                     f"backward of a non-scalar output (shape {out.shape}) needs its gradient: "
                     "pass grad=... (or grad_outputs=...) of the same shape, or reduce it first (.sum())"

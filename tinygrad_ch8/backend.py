@@ -86,7 +86,8 @@ def limit_blas_threads(threads: int | None) -> None:
 
 
 DEVICES = ("cpu", "cuda")
-FLOAT_DTYPES = (numpy.dtype("float32"), numpy.dtype("float64"))
+float32, float64, int64 = numpy.dtype("float32"), numpy.dtype("float64"), numpy.dtype("int64")
+FLOAT_DTYPES = (float32, float64)
 
 _default_dtype = numpy.dtype("float32")
 _default_device = "cpu"

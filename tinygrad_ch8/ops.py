@@ -87,7 +87,11 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """y = x ** c for a constant c;  gx = gy * c * x ** (c - 1)"""
+    """y = x ** c for a constant c;  gx = gy * c * x ** (c - 1)  (0 for c = 0, gy for c = 1)
+
+    The cases c = 0 and c = 1 are written out because c · x^(c−1) would evaluate 0 · ∞ = NaN
+    at x = 0 (for c = 0 directly, for c = 1 in the second derivative), where the derivative is 0.
+    """
 
     def __init__(self, exponent: float):
         self.exponent = exponent
@@ -98,6 +102,10 @@ class Pow(Function):
     def backward(self, gy):
         (x,) = self.inputs
         c = self.exponent
+        if c == 0:
+            return (_constant(backend.array_module(gy.data).zeros_like(gy.data)),)
+        if c == 1:
+            return (gy,)
         return (gy * c * (x if c == 2 else x ** (c - 1)),)  # x ** 1 would add a needless node
 
 
@@ -275,7 +283,7 @@ class Transpose(Function):
 
     def backward(self, gy):
         inverse = sorted(range(len(self.axes)), key=self.axes.__getitem__)
-        return (gy.transpose(*inverse),)
+        return (gy.permute(*inverse),)
 
 
 class GetItem(Function):

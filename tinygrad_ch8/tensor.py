@@ -13,7 +13,9 @@ stays float64; float dtypes that meet follow NumPy's promotion.
 
 from __future__ import annotations
 
-from . import backend
+from typing import NamedTuple
+
+from . import backend, grad_mode
 from .hooks import HookHandle
 
 
@@ -70,10 +72,6 @@ class Tensor:
         return self.data.ndim
 
     @property
-    def size(self) -> int:
-        return self.data.size
-
-    @property
     def dtype(self):
         return self.data.dtype
 
@@ -87,7 +85,22 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
-        return self.transpose()
+        """The axes reversed (PyTorch's and NumPy's ``.T``); ``x.T`` of a matrix is its transpose."""
+        return self.permute(*reversed(range(self.ndim)))
+
+    def size(self, dim: int | None = None):
+        """The shape (a tuple), or the length of axis ``dim``: PyTorch's ``size``, not NumPy's."""
+        if dim is None:
+            return self.shape
+        return self.shape[_check_dim("size", dim, self.ndim)]
+
+    def numel(self) -> int:
+        """The number of elements (NumPy's ``size``)."""
+        return self.data.size
+
+    def dim(self) -> int:
+        """The number of axes (``ndim``)."""
+        return self.data.ndim
 
     def __len__(self) -> int:
         return len(self.data)
@@ -107,7 +120,7 @@ class Tensor:
         return backend.to_numpy(self.data)
 
     def item(self) -> float:
-        if self.size != 1:
+        if self.numel() != 1:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
         return self.data.item()
 
@@ -118,14 +131,66 @@ class Tensor:
         """The same values (shared, not copied) cut off from the graph."""
         return Tensor.from_array(self.data)
 
-    def to(self, device: str) -> Tensor:
-        """This tensor on ``device`` (itself when already there); differentiable."""
-        device = backend.check_device(device)
-        return self if device == self.device else ops.ToDevice(device)(self)
+    def to(self, device_or_dtype) -> Tensor:
+        """This tensor on a device (``"cpu"``, ``"cuda"``) or with a dtype, as PyTorch's ``to``;
+        itself when nothing changes; differentiable."""
+        if isinstance(device_or_dtype, str) and device_or_dtype in backend.DEVICES:
+            device = backend.check_device(device_or_dtype)
+            return self if device == self.device else ops.ToDevice(device)(self)
+        return self.astype(device_or_dtype)
+
+    def cpu(self) -> Tensor:
+        """``to("cpu")``."""
+        return self.to("cpu")
+
+    def cuda(self) -> Tensor:
+        """``to("cuda")``."""
+        return self.to("cuda")
 
     def astype(self, dtype) -> Tensor:
-        """This tensor converted to ``dtype`` (itself when it already has it); differentiable."""
-        return self if self.dtype == dtype else ops.Cast(dtype)(self)
+        """This tensor converted to ``dtype`` (itself when it already has it); differentiable
+        between float dtypes; an integer result is cut off from the graph, as in PyTorch."""
+        if self.dtype == dtype:
+            return self
+        if not backend.is_float(dtype):
+            return Tensor.from_array(self.data.astype(dtype))
+        return ops.Cast(dtype)(self)
+
+    def float(self) -> Tensor:
+        """``astype(float32)``, PyTorch's ``float()``."""
+        return self.astype(backend.float32)
+
+    def double(self) -> Tensor:
+        """``astype(float64)``."""
+        return self.astype(backend.float64)
+
+    def long(self) -> Tensor:
+        """``astype(int64)``: an integer tensor of labels or indices, outside the graph."""
+        return self.astype(backend.int64)
+
+    def clone(self) -> Tensor:
+        """A copy of the values with its own array; differentiable (the gradient passes unchanged).
+
+        Written as ``self * 1`` rather than ``self + 0``, which would turn −0.0 into 0.0.
+        """
+        return self * 1
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __array__(self, dtype=None, copy=None):
+        """The values for NumPy (``numpy.asarray(t)``); on the GPU an error naming ``.numpy()``."""
+        if self.device != "cpu":
+            raise TypeError(
+                "numpy.asarray of a tensor on the GPU would copy it silently: call .numpy() "
+                "(or .cpu()) first"
+            )
+        if dtype is not None and dtype != self.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
 
     def _lift(self, other) -> Tensor:
         """``other`` as a Tensor: Python scalars take this tensor's dtype when it is a float one."""
@@ -140,6 +205,9 @@ class Tensor:
             return Tensor.from_array(other)
         if backend.is_numpy_scalar(other):  # e.g. numpy.float32(2): a 0-d array keeps its dtype
             return Tensor.from_array(backend.array_module(self.data).asarray(other))
+        if isinstance(other, (list, tuple)):  # PyTorch accepts sequences of numbers as tensors
+            dtype = self.dtype if backend.is_float(self.dtype) else None
+            return Tensor(other, dtype=dtype, device=self.device)
         raise TypeError(f"cannot combine a Tensor with {type(other).__name__}")
 
     # ------------------------------------------------------------ autograd
@@ -233,6 +301,100 @@ class Tensor:
     def __rmatmul__(self, other) -> Tensor:
         return self._lift(other) @ self
 
+    # ------------------------------------------------------------ in place, outside the graph
+    # PyTorch's rule: values change in place under no_grad or on tensors no gradient flows
+    # through, so `with no_grad(): w -= lr * w.grad` keeps w the same leaf. While recording, a
+    # leaf that requires grad may not change (its gradient would belong to the old values).
+    def __iadd__(self, other) -> Tensor:
+        other = self._lift(other)
+        return self + other if self._records_in_place("+=", other) else self._update(_add, other)
+
+    def __isub__(self, other) -> Tensor:
+        other = self._lift(other)
+        return self - other if self._records_in_place("-=", other) else self._update(_sub, other)
+
+    def __imul__(self, other) -> Tensor:
+        other = self._lift(other)
+        return self * other if self._records_in_place("*=", other) else self._update(_mul, other)
+
+    def __itruediv__(self, other) -> Tensor:
+        other = self._lift(other)
+        return self / other if self._records_in_place("/=", other) else self._update(_div, other)
+
+    def add_(self, other, alpha: float = 1) -> Tensor:
+        """self ← self + alpha · other, in place (PyTorch's ``add_``)."""
+        other = self._lift(other)
+        self._refuse_recorded_in_place("add_", other)
+        return self._update(_add, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, alpha: float = 1) -> Tensor:
+        """self ← self − alpha · other, in place."""
+        other = self._lift(other)
+        self._refuse_recorded_in_place("sub_", other)
+        return self._update(_sub, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other) -> Tensor:
+        """self ← self · other, in place."""
+        other = self._lift(other)
+        self._refuse_recorded_in_place("mul_", other)
+        return self._update(_mul, other)
+
+    def div_(self, other) -> Tensor:
+        """self ← self / other, in place."""
+        other = self._lift(other)
+        self._refuse_recorded_in_place("div_", other)
+        return self._update(_div, other)
+
+    def fill_(self, value) -> Tensor:
+        """Set every element to ``value``, in place."""
+        self._refuse_recorded_in_place("fill_")
+        self.data[...] = value
+        return self
+
+    def zero_(self) -> Tensor:
+        """Set every element to 0, in place (``x.grad.zero_()``)."""
+        return self.fill_(0)
+
+    def copy_(self, source) -> Tensor:
+        """Copy ``source``'s values (broadcast, converted to this dtype and device) in place."""
+        source = self._lift(source)
+        self._refuse_recorded_in_place("copy_", source)
+        self.data[...] = backend.to_device(source.data, self.device)
+        return self
+
+    def _records_in_place(self, operator: str, other: Tensor) -> bool:
+        """Whether ``self <operator> other`` must go into the graph, so is computed out of place
+        (the name is rebound to the result, as PyTorch's recorded in-place op would look)."""
+        if not grad_mode._recording or not (self.requires_grad or other.requires_grad):
+            return False
+        if self.requires_grad and self.grad_fn is None:
+            raise RuntimeError(
+                f"{operator} on a leaf that requires grad while gradients are recorded: "
+                f"update parameters inside `with tg.no_grad():`, or write `x = x {operator[0]} y`"
+            )
+        return True
+
+    def _refuse_recorded_in_place(self, method: str, other: Tensor | None = None) -> None:
+        needs_graph = self.requires_grad or (other is not None and other.requires_grad)
+        if grad_mode._recording and needs_graph:
+            raise RuntimeError(
+                f"{method}: a tensor in the graph cannot change in place while gradients are "
+                "recorded; call it inside `with tg.no_grad():`, or compute a new tensor "
+                "(x = x + y) instead"
+            )
+
+    def _update(self, ufunc, other: Tensor) -> Tensor:
+        """self.data ← ufunc(self.data, other.data) in place; casting a float result into an
+        integer tensor is an error, as in PyTorch."""
+        try:
+            ufunc(backend.array_module(self.data), self.data, other.data)
+        except ValueError as error:
+            raise ValueError(
+                f"in-place update: a value of shape {other.shape} cannot be written into shape "
+                f"{self.shape}"
+            ) from error
+        return self
+
     # comparisons give boolean tensors outside the graph (masks, accuracy), element-wise as in
     # NumPy; hashing stays by identity so tensors can still key a dict
     __hash__ = object.__hash__
@@ -244,7 +406,7 @@ class Tensor:
         return Tensor.from_array(self.data != self._lift(other).data)
 
     def __bool__(self) -> bool:
-        if self.size != 1:
+        if self.numel() != 1:
             raise ValueError(
                 f"the truth value of a tensor of shape {self.shape} is ambiguous: use .any() or .all()"
             )
@@ -278,6 +440,10 @@ class Tensor:
     def sqrt(self) -> Tensor:
         return self**0.5
 
+    def pow(self, exponent) -> Tensor:
+        """``self ** exponent`` for a Python number."""
+        return self**exponent
+
     def abs(self) -> Tensor:
         return ops.Abs()(self)
 
@@ -290,12 +456,32 @@ class Tensor:
     def relu(self) -> Tensor:
         return ops.ReLU()(self)
 
-    # ------------------------------------------------------------ reductions
-    def sum(self, axis=None, keepdims: bool = False) -> Tensor:
-        return ops.Sum(_check_axis("sum", axis, self.ndim), keepdims)(self)
+    def clamp(self, min=None, max=None) -> Tensor:  # noqa: A002  (PyTorch's argument names)
+        """min(max(x, min), max) element-wise; the gradient passes where min ≤ x ≤ max, as in
+        PyTorch, and goes to a Tensor bound where that bound is taken."""
+        if min is None and max is None:
+            raise ValueError("clamp: give min, max or both")
+        result = self
+        if min is not None:
+            low = self._lift(min)
+            result = ops.Where(result.data < low.data)(low, result)
+        if max is not None:
+            high = self._lift(max)
+            result = ops.Where(result.data > high.data)(high, result)
+        return result
 
-    def mean(self, axis=None, keepdims: bool = False) -> Tensor:
-        axis = _check_axis("mean", axis, self.ndim)
+    def clip(self, min=None, max=None) -> Tensor:  # noqa: A002
+        """``clamp`` (NumPy's and PyTorch's other name)."""
+        return self.clamp(min, max)
+
+    # ------------------------------------------------------------ reductions
+    # PyTorch spells the axis `dim` and keeping it `keepdim`; NumPy `axis`/`keepdims`. Both work.
+    def sum(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+        axis, keepdims = _reduction_args("sum", self.ndim, axis, keepdims, dim, keepdim)
+        return ops.Sum(axis, keepdims)(self)
+
+    def mean(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+        axis, keepdims = _reduction_args("mean", self.ndim, axis, keepdims, dim, keepdim)
         count = 1
         for a in (
             range(self.ndim) if axis is None else (axis if isinstance(axis, tuple) else (axis,))
@@ -303,41 +489,155 @@ class Tensor:
             count *= self.shape[a]
         return self.sum(axis, keepdims) / count
 
-    def max(self, axis=None, keepdims: bool = False) -> Tensor:
-        """The largest values along ``axis`` (values only; the gradient is shared among ties)."""
-        if self.size == 0:
-            raise ValueError("max: the tensor is empty")
-        return ops.Max(_check_axis("max", axis, self.ndim), keepdims)(self)
+    def amax(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+        """The largest values along ``axis`` (the gradient is shared equally among ties)."""
+        axis, keepdims = _reduction_args("amax", self.ndim, axis, keepdims, dim, keepdim)
+        if self.numel() == 0:
+            raise ValueError("amax: the tensor is empty")
+        return ops.Max(axis, keepdims)(self)
 
-    def argmax(self, axis=None) -> Tensor:
-        """Indices of the largest values (an integer tensor outside the graph)."""
-        return Tensor.from_array(self.data.argmax(axis=axis))
+    def amin(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+        """The smallest values along ``axis``: −amax(−x)."""
+        return -(-self).amax(axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def max(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        """The largest values, with PyTorch's meaning for PyTorch's spelling.
+
+        * ``x.max()`` and ``x.max(axis=a, keepdims=k)``: the values, as ``amax`` (NumPy's meaning);
+        * ``x.max(d)``, ``x.max(dim=d, keepdim=k)``: PyTorch's pair ``(values, indices)``, the
+          indices of the first maximum along ``d``; the gradient of ``values`` goes to those
+          entries only, as in PyTorch.
+        """
+        if axis is not None or keepdims is not None:
+            if dim is not None:
+                raise TypeError("max: give dim (PyTorch) or axis (NumPy), not both")
+            return self.amax(_check_axis("max", axis, self.ndim), bool(keepdims))
+        if dim is None:
+            return self.amax()
+        return self._selected_along(
+            "max", self.data.argmax(axis=_check_dim("max", dim, self.ndim)), dim, keepdim
+        )
+
+    def min(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        """The smallest values; the same two meanings as ``max``."""
+        if axis is not None or keepdims is not None:
+            if dim is not None:
+                raise TypeError("min: give dim (PyTorch) or axis (NumPy), not both")
+            return self.amin(_check_axis("min", axis, self.ndim), bool(keepdims))
+        if dim is None:
+            return self.amin()
+        return self._selected_along(
+            "min", self.data.argmin(axis=_check_dim("min", dim, self.ndim)), dim, keepdim
+        )
+
+    def _selected_along(self, op: str, indices, dim: int, keepdim: bool) -> ValuesIndices:
+        """(x[…, indices, …], indices) along ``dim``: the values gathered by indexing, so the
+        gradient reaches exactly the selected entries."""
+        if self.numel() == 0:
+            raise ValueError(f"{op}: the tensor is empty")
+        dim = _check_dim(op, dim, self.ndim)
+        xp = backend.array_module(self.data)
+        kept = xp.expand_dims(indices, dim)
+        grid = list(xp.indices(kept.shape, sparse=True))
+        grid[dim] = kept
+        values = self[tuple(grid)]
+        if not keepdim:
+            values = values.squeeze(dim)
+            return ValuesIndices(values, Tensor.from_array(indices))
+        return ValuesIndices(values, Tensor.from_array(kept))
+
+    def argmax(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+        """Indices of the (first) largest values (an integer tensor outside the graph)."""
+        axis, keepdims = _reduction_args("argmax", self.ndim, axis, keepdims, dim, keepdim)
+        return Tensor.from_array(_arg_reduce(self.data.argmax, axis, keepdims))
+
+    def argmin(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+        """Indices of the (first) smallest values (an integer tensor outside the graph)."""
+        axis, keepdims = _reduction_args("argmin", self.ndim, axis, keepdims, dim, keepdim)
+        return Tensor.from_array(_arg_reduce(self.data.argmin, axis, keepdims))
 
     # ------------------------------------------------------------ shapes
     def reshape(self, *shape) -> Tensor:
+        """The values with a new shape (one entry may be −1); always a new node of the graph."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         try:
             target = self.data.reshape(shape).shape  # resolves -1 and checks the size
-        except ValueError as error:
+        except (ValueError, TypeError) as error:
             raise ValueError(f"reshape: cannot view shape {self.shape} as {shape}") from error
-        return self if target == self.shape else ops.Reshape(target)(self)
+        # a new node even for the same shape: the gradient with respect to this result is its own
+        return ops.Reshape(target)(self)
 
-    def transpose(self, *axes) -> Tensor:
-        """Permute the axes (reverse them when none are given), like ``numpy.transpose``."""
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        axes = axes or tuple(reversed(range(self.ndim)))
-        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
+    def view(self, *shape) -> Tensor:
+        """``reshape`` (PyTorch's ``view``; here the result may or may not share memory)."""
+        return self.reshape(*shape)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """A new axis of length 1 at position ``dim`` (−1: the end)."""
+        dim = _check_dim("unsqueeze", dim, self.ndim + 1)
+        return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
+
+    def squeeze(self, dim=None) -> Tensor:
+        """Drop the axes of length 1 (all of them, or ``dim`` if it has length 1, as PyTorch)."""
+        if dim is None:
+            dims = range(self.ndim)
+        else:
+            dims = [_check_dim("squeeze", d, self.ndim) for d in _as_tuple(dim)]
+        dropped = {d for d in dims if self.shape[d] == 1}
+        return self.reshape(tuple(n for i, n in enumerate(self.shape) if i not in dropped))
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Axes ``start_dim`` … ``end_dim`` merged into one (all of them by default)."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start = _check_dim("flatten", start_dim, self.ndim)
+        end = _check_dim("flatten", end_dim, self.ndim)
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        merged = 1
+        for n in self.shape[start : end + 1]:
+            merged *= n
+        return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1 :])
+
+    def permute(self, *dims) -> Tensor:
+        """The axes in the order ``dims`` (a permutation of 0 … ndim−1; negative counts from the end)."""
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        resolved = [_check_dim("permute", d, self.ndim) for d in dims]
+        if sorted(resolved) != list(range(self.ndim)):
             raise ValueError(
-                f"transpose: {axes} is not a permutation of the axes of shape {self.shape}"
+                f"permute: {tuple(dims)} is not a permutation of the axes of shape {self.shape}"
             )
-        return ops.Transpose(tuple(a % self.ndim for a in axes))(self)
+        return ops.Transpose(tuple(resolved))(self)
+
+    def transpose(self, *dims) -> Tensor:
+        """Swap axes ``dim0`` and ``dim1`` (PyTorch's ``transpose(dim0, dim1)``).
+
+        NumPy's ``transpose(axes)`` permutes all the axes at once; that is ``permute`` here,
+        and a call with other than two axes raises rather than guessing which was meant.
+        """
+        if len(dims) != 2 or not all(isinstance(d, int) for d in dims):
+            raise TypeError(
+                f"transpose(dim0, dim1) swaps two axes as in PyTorch, got {dims}: use "
+                "x.permute(*axes) to reorder all axes (NumPy's transpose), x.T to reverse them"
+            )
+        order = list(range(self.ndim))
+        first, second = (_check_dim("transpose", d, self.ndim) for d in dims)
+        order[first], order[second] = order[second], order[first]
+        return ops.Transpose(tuple(order))(self)
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix (a tensor of at most 2 axes, as PyTorch's ``t()``)."""
+        if self.ndim > 2:
+            raise ValueError(
+                f"t() expects a tensor with at most 2 dimensions, got shape {self.shape}: "
+                "use transpose(dim0, dim1) or permute(*dims)"
+            )
+        return self.permute(*reversed(range(self.ndim)))
 
     def broadcast_to(self, shape) -> Tensor:
+        """The values broadcast to ``shape``; always a new node of the graph."""
         shape = tuple(shape)
-        if shape == self.shape:
-            return self
         try:
             backend.numpy.broadcast_shapes(self.shape, shape)  # shapes only: computed on the host
         except ValueError as error:
@@ -346,20 +646,86 @@ class Tensor:
             ) from error
         return ops.BroadcastTo(shape)(self)
 
+    def expand(self, *shape) -> Tensor:
+        """PyTorch's ``expand``: ``broadcast_to``, where −1 keeps an axis's length."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        lead = len(shape) - self.ndim
+        return self.broadcast_to(
+            tuple(self.shape[i - lead] if n == -1 else n for i, n in enumerate(shape))
+        )
+
     def __getitem__(self, index) -> Tensor:
         return ops.GetItem(_as_index(index, self.data))(self)
+
+
+class ValuesIndices(NamedTuple):
+    """What ``max(dim)``/``min(dim)`` return, as PyTorch: ``values`` (in the graph) and
+    ``indices`` (an integer tensor)."""
+
+    values: Tensor
+    indices: Tensor
+
+
+# ---------------------------------------------------------------- in-place array updates
+def _add(xp, a, b):
+    xp.add(a, b, out=a)
+
+
+def _sub(xp, a, b):
+    xp.subtract(a, b, out=a)
+
+
+def _mul(xp, a, b):
+    xp.multiply(a, b, out=a)
+
+
+def _div(xp, a, b):
+    xp.true_divide(a, b, out=a)
 
 
 # ---------------------------------------------------------------- argument checks
 def _check_axis(op: str, axis, ndim: int):
     if axis is None:
         return None
+    if isinstance(axis, list):
+        axis = tuple(axis)
     for a in axis if isinstance(axis, tuple) else (axis,):
         if not isinstance(a, int) or not -ndim <= a < max(ndim, 1):
             raise ValueError(
                 f"{op}: axis {axis} is out of range for a tensor with {ndim} dimensions"
             )
     return axis
+
+
+def _check_dim(op: str, dim, ndim: int) -> int:
+    """``dim`` as an axis in 0 … ndim−1 (negative counts from the end), or a clear error."""
+    if not isinstance(dim, int) or not -ndim <= dim < ndim:
+        raise ValueError(f"{op}: dim {dim} is out of range for a tensor with {ndim} dimensions")
+    return dim % ndim
+
+
+def _as_tuple(dims) -> tuple:
+    return tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+
+
+def _reduction_args(op: str, ndim: int, axis, keepdims, dim, keepdim) -> tuple:
+    """(axis, keepdims) from NumPy's or PyTorch's spelling of them; both at once is an error."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{op}: give dim (PyTorch) or axis (NumPy), not both")
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
+    return _check_axis(op, axis, ndim), bool(keepdims)
+
+
+def _arg_reduce(arg_function, axis, keepdims: bool):
+    """``arg_function`` (an array's argmax or argmin) along one axis or all, as an array."""
+    if isinstance(axis, tuple):
+        raise ValueError(f"argmax/argmin take one axis, got {axis}")
+    result = arg_function(axis=axis, keepdims=keepdims)
+    return backend.array_module(result).asarray(result)
 
 
 def _check_matmul(a: Tensor, b: Tensor) -> None:

@@ -242,7 +242,7 @@ def make_optimizer(args: argparse.Namespace, parameters: list) -> optim.Optimize
     large for an n×n matrix.
     """
     settings = resolve(args)
-    count = sum(p.size for p in parameters)
+    count = sum(p.numel() for p in parameters)
     if settings.optimizer in DENSE_CURVATURE and count > MAX_DENSE_PARAMETERS:
         raise UsageError(
             f"--optimizer {settings.optimizer} stores {DENSE_CURVATURE[settings.optimizer]}; this "

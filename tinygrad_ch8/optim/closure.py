@@ -49,7 +49,7 @@ def loss_and_gradients(
         param.grad = None
     with enable_grad():
         loss = closure()
-    if not isinstance(loss, Tensor) or loss.size != 1:
+    if not isinstance(loss, Tensor) or loss.numel() != 1:
         raise TypeError(
             f"{caller}: the closure must return the loss as a scalar Tensor, got {loss!r}"
         )

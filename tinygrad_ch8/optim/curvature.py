@@ -162,7 +162,7 @@ def classify_critical_point(
 # ---------------------------------------------------------------- Gauss–Newton
 def mse_output_hessian(outputs: Tensor, u: Array) -> Array:
     """H_out u for the loss mean((z − y)²) over all M elements of z: H_out = (2/M) I."""
-    return u * (2.0 / outputs.size)
+    return u * (2.0 / outputs.numel())
 
 
 def cross_entropy_output_hessian(outputs: Tensor, u: Array) -> Array:
