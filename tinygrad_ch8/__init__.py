@@ -22,12 +22,16 @@ from .backend import (
     set_default_device,
     set_default_dtype,
 )
-from .creation import ones, randn, zeros
+from .backend import float32, float64, int64
 from .grad_mode import enable_grad, no_grad
-from .functional import concatenate, stack, where
+from .functional import cat, concatenate, stack, where
 from . import data, nn, optim, training, strategies, viz
 from .nn import init
 from .serialization import load, save
+
+# Last: `tg.tensor` is the function, as in PyTorch, not the submodule tensor.py (which is
+# still `sys.modules["tinygrad_ch8.tensor"]`; the package imports it as `from .tensor import`).
+from .creation import arange, eye, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
 
 __version__ = "0.1.0"
 
@@ -38,12 +42,23 @@ __all__ = [
     "grad",
     "no_grad",
     "enable_grad",
+    "tensor",
     "concatenate",
+    "cat",
     "stack",
     "where",
     "zeros",
     "ones",
+    "full",
+    "zeros_like",
+    "ones_like",
+    "arange",
+    "eye",
+    "rand",
     "randn",
+    "float32",
+    "float64",
+    "int64",
     "manual_seed",
     "set_default_dtype",
     "get_default_dtype",

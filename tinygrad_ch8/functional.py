@@ -44,37 +44,56 @@ def tanh(x: Tensor) -> Tensor:
     return x.tanh()
 
 
-def logsumexp(x: Tensor, axis: int = -1, keepdims: bool = False) -> Tensor:
-    """log Σ_axis exp(x), computed as m + log Σ exp(x − m) with m the (constant) maximum."""
+def logsumexp(
+    x: Tensor, axis: int = -1, keepdims: bool = False, *, dim=None, keepdim=None
+) -> Tensor:
+    """log Σ_axis exp(x), computed as m + log Σ exp(x − m) with m the (constant) maximum.
+
+    A row of −∞ gives −∞ and a row holding +∞ gives +∞, as in PyTorch: m is taken as 0 where
+    the maximum is not finite, so no ∞ − ∞ arises.
+    """
+    axis = _axis(axis, dim)
+    keepdims = keepdims if keepdim is None else keepdim
     m = _constant_max(x, axis)
     result = m + (x - m).exp().sum(axis=axis, keepdims=True).log()
-    return result if keepdims else result.reshape(*_drop_axis(x.shape, axis))
+    return result if keepdims else result.squeeze(axis)
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+def log_softmax(x: Tensor, axis: int = -1, *, dim=None) -> Tensor:
     """log softmax(x) = x − logsumexp(x) = (x − m) − log Σ exp(x − m) along ``axis``.
 
     The shifted form is logsumexp's own, written out so the shift x − m is computed once.
+    A −∞ logit (a masked class) gets log-probability −∞ and probability 0.
     """
+    axis = _axis(axis, dim)
     shifted = x - _constant_max(x, axis)
     return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
+def softmax(x: Tensor, axis: int = -1, *, dim=None) -> Tensor:
     """exp(x_i) / Σ_j exp(x_j) along ``axis``, as exp(log_softmax(x))."""
-    return log_softmax(x, axis).exp()
+    return log_softmax(x, _axis(axis, dim)).exp()
 
 
-def cross_entropy(logits: Tensor, target) -> Tensor:
-    """Mean over the batch of −log softmax(logits)[target].
+def cross_entropy(
+    logits: Tensor, target, reduction: str = "mean", label_smoothing: float = 0.0
+) -> Tensor:
+    """−log softmax(logits)[target] for each row, reduced over the batch.
 
     Args:
         logits: (N, C) unnormalized scores.
         target: N class indices (an integer array or Tensor), or an (N, C) Tensor of
             probabilities (soft targets, as in distillation): then −Σ_c p_c log softmax_c.
+        reduction: ``"mean"`` (over the N rows), ``"sum"`` or ``"none"`` (the N losses).
+        label_smoothing: ε; the target becomes (1 − ε) · target + ε / C for every class
+            (Szegedy et al. 2016), as in PyTorch.
     """
     if logits.ndim != 2:
         raise ValueError(f"cross_entropy: logits must have shape (N, C), got {logits.shape}")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(
+            f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing}"
+        )
     log_probs = log_softmax(logits, axis=1)
     n, classes = logits.shape
     if isinstance(target, Tensor) and backend.is_float(target.dtype):
@@ -82,11 +101,24 @@ def cross_entropy(logits: Tensor, target) -> Tensor:
             raise ValueError(
                 f"cross_entropy: soft targets must have the logits' shape {logits.shape}, got {target.shape}"
             )
-        return (target * log_probs).sum() / -n
+        losses = -(target * log_probs).sum(axis=1)
+    else:
+        labels = _class_indices(target, n, classes, logits.device)
+        rows = backend.array_module(labels).arange(n)
+        losses = -log_probs[rows, labels]
+    if label_smoothing:
+        # (1 − ε) · the loss against the target + ε · the loss against the uniform distribution
+        uniform = -log_probs.sum(axis=1) / classes
+        losses = (1 - label_smoothing) * losses + label_smoothing * uniform
+    return _reduce("cross_entropy", losses, reduction)
+
+
+def _class_indices(target, n: int, classes: int, device: str):
+    """``target`` as an integer array of ``n`` class indices in [0, classes), or a clear error."""
     labels = (
         target.data
         if isinstance(target, Tensor)
-        else backend.as_array(target, device=logits.device, copy=False)
+        else backend.as_array(target, device=device, copy=False)
     )
     if labels.shape != (n,) or backend.is_float(labels.dtype):
         raise ValueError(
@@ -98,23 +130,51 @@ def cross_entropy(logits: Tensor, target) -> Tensor:
         raise ValueError(
             f"cross_entropy: class indices must lie in [0, {classes}), got {int(labels.min())}..{int(labels.max())}"
         )
-    rows = backend.array_module(labels).arange(n)
-    return log_probs[rows, labels].sum() / -n
+    return labels
 
 
-def mse_loss(prediction: Tensor, target) -> Tensor:
-    """Mean squared error: mean((prediction − target)²) over every element."""
+def mse_loss(prediction: Tensor, target, reduction: str = "mean") -> Tensor:
+    """Squared error (prediction − target)² element-wise, reduced: ``"mean"``, ``"sum"``, ``"none"``."""
     target = prediction._lift(target)
     if prediction.shape != target.shape:
         raise ValueError(
             f"mse_loss: prediction has shape {prediction.shape} but target has shape {target.shape}"
         )
     difference = prediction - target
-    return (difference * difference).mean()
+    return _reduce("mse_loss", difference * difference, reduction)
 
 
-def concatenate(tensors, axis: int = 0) -> Tensor:
+def _reduce(op: str, losses: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    if reduction == "none":
+        return losses
+    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, rng=None) -> Tensor:
+    """Inverted dropout (Srivastava et al. 2014): each unit is kept with probability 1 − p and
+    scaled by 1 / (1 − p), so the expected output is x and nothing changes at test time.
+
+    The mask is drawn on the host from ``rng`` (None: the ``tg.manual_seed`` generator), so a
+    seed gives the same masks on both devices. ``training=False`` returns x itself.
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p must lie in [0, 1], got {p}")
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * 0
+    keep = backend.rng(rng).random(x.shape) >= p
+    mask = backend.as_array(keep.astype(x.dtype) / (1 - p), dtype=x.dtype, device=x.device)
+    return x * Tensor.from_array(mask)
+
+
+def concatenate(tensors, axis: int = 0, *, dim=None) -> Tensor:
     """Join tensors along an existing axis (``numpy.concatenate``)."""
+    axis = _axis(axis, dim)
     tensors = list(tensors)
     if not tensors:
         raise ValueError("concatenate: needs at least one tensor")
@@ -136,8 +196,14 @@ def concatenate(tensors, axis: int = 0) -> Tensor:
     return ops.Concatenate(axis)(*tensors)
 
 
-def stack(tensors, axis: int = 0) -> Tensor:
+def cat(tensors, dim: int = 0) -> Tensor:
+    """PyTorch's name for ``concatenate``."""
+    return concatenate(tensors, dim)
+
+
+def stack(tensors, axis: int = 0, *, dim=None) -> Tensor:
     """Join same-shaped tensors along a new axis (``numpy.stack``)."""
+    axis = _axis(axis, dim)
     tensors = list(tensors)
     if not tensors:
         raise ValueError("stack: needs at least one tensor")
@@ -145,6 +211,8 @@ def stack(tensors, axis: int = 0) -> Tensor:
     for t in tensors:
         if t.shape != shape:
             raise ValueError(f"stack: all tensors must have one shape, got {shape} and {t.shape}")
+    if not -len(shape) - 1 <= axis <= len(shape):
+        raise ValueError(f"stack: axis {axis} is out of range for a new axis of shape {shape}")
     axis = axis % (len(shape) + 1)
     expanded = shape[:axis] + (1,) + shape[axis:]
     return ops.Concatenate(axis)(*[t.reshape(*expanded) for t in tensors])
@@ -161,11 +229,14 @@ def where(condition, a, b) -> Tensor:
     return ops.Where(condition)(a, b)
 
 
+def _axis(axis, dim):
+    """The axis from NumPy's ``axis`` or PyTorch's ``dim`` (which wins when given)."""
+    return axis if dim is None else dim
+
+
 def _constant_max(x: Tensor, axis: int) -> Tensor:
-    """max(x) along ``axis`` (kept) as a constant: no node in the graph, no derivative of any order."""
-    return Tensor.from_array(x.data.max(axis=axis, keepdims=True))
-
-
-def _drop_axis(shape: tuple, axis: int) -> tuple:
-    axis %= len(shape)
-    return shape[:axis] + shape[axis + 1 :]
+    """max(x) along ``axis`` (kept) as a constant: no node in the graph, no derivative of any
+    order. Where it is ±∞ it is replaced by 0, so x − m never computes ∞ − ∞."""
+    m = x.data.max(axis=axis, keepdims=True)
+    xp = backend.array_module(m)
+    return Tensor.from_array(xp.where(xp.isfinite(m), m, xp.zeros_like(m)))

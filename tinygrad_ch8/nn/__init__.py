@@ -6,7 +6,20 @@ model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
 
 from . import init
 from .auxiliary import AuxiliaryHeads
-from .layers import BatchNorm1d, Linear, ReLU, Residual, Sequential, Sigmoid, Tanh
+from .layers import (
+    BatchNorm1d,
+    Dropout,
+    Flatten,
+    Identity,
+    Linear,
+    ModuleList,
+    ReLU,
+    Residual,
+    Sequential,
+    Sigmoid,
+    Tanh,
+)
+from .losses import CrossEntropyLoss, MSELoss
 from .mlp import mlp
 from .module import HookHandle, IncompatibleKeys, Module, Parameter
 
@@ -20,6 +33,12 @@ __all__ = [
     "Sigmoid",
     "Tanh",
     "Sequential",
+    "ModuleList",
+    "Identity",
+    "Flatten",
+    "Dropout",
+    "CrossEntropyLoss",
+    "MSELoss",
     "BatchNorm1d",
     "Residual",
     "AuxiliaryHeads",

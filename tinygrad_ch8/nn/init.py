@@ -150,6 +150,103 @@ def get(initializer: str | Callable) -> Callable:
     return INITIALIZERS[initializer]
 
 
+# ---------------------------------------------------------------- in place, in PyTorch's style
+# ``init.xavier_uniform_(layer.weight)`` fills an existing tensor and returns it. The fans come
+# from this project's (in, out) = (fan_in, fan_out) weight layout, the transpose of PyTorch's
+# (out, in), so fan_in is shape[0] here where PyTorch reads shape[1]: the same layer gets the
+# same distribution. Each draws exactly the numbers of the array initializer above.
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The gain g that keeps the activation variance through ``nonlinearity`` (PyTorch's table):
+    1 for linear and sigmoid, 5/3 for tanh, √2 for relu, √(2/(1 + a²)) for leaky_relu (a = param,
+    default 0.01)."""
+    if nonlinearity in ("linear", "identity", "sigmoid"):
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        return math.sqrt(2.0 / (1 + slope**2))
+    raise ValueError(
+        f"calculate_gain: unknown nonlinearity {nonlinearity!r}: expected linear, identity, "
+        "sigmoid, tanh, relu or leaky_relu"
+    )
+
+
+def _fill(tensor: Tensor, array) -> Tensor:
+    with no_grad():
+        tensor.data[...] = backend.to_device(array, tensor.device)
+    return tensor
+
+
+def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str, name: str) -> float:
+    fan_in, fan_out = _fans(tensor.shape, name)
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"init.{name}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan = fan_in if mode == "fan_in" else fan_out
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, rng=None) -> Tensor:
+    """Fill ``tensor`` (shape (fan_in, fan_out)) from U(−a, a), a = gain·√(6/(m+n)): ``glorot_uniform``."""
+    return _fill(tensor, glorot_uniform(tensor.shape, rng, tensor.dtype, gain))
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, rng=None) -> Tensor:
+    """Fill ``tensor`` from N(0, σ²), σ = gain·√(2/(m+n)): ``glorot_normal``."""
+    return _fill(tensor, glorot_normal(tensor.shape, rng, tensor.dtype, gain))
+
+
+def kaiming_uniform_(
+    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", rng=None
+) -> Tensor:
+    """Fill ``tensor`` from U(−√3·σ, √3·σ), σ = gain / √fan (He et al. 2015); the defaults give
+    σ = √(2/m), ``he_uniform``."""
+    std = _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_uniform_")
+    return _fill(tensor, _uniform(tensor.shape, math.sqrt(3.0) * std, rng, tensor.dtype))
+
+
+def kaiming_normal_(
+    tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", rng=None
+) -> Tensor:
+    """Fill ``tensor`` from N(0, σ²), σ = gain / √fan; the defaults give σ = √(2/m), ``he_normal``."""
+    std = _kaiming_std(tensor, a, mode, nonlinearity, "kaiming_normal_")
+    return _fill(tensor, _normal(tensor.shape, std, rng, tensor.dtype))
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0, rng=None) -> Tensor:
+    """Fill ``tensor`` with a random (semi-)orthogonal matrix times ``gain``: ``orthogonal``."""
+    return _fill(tensor, orthogonal(tensor.shape, rng, tensor.dtype, gain))
+
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, rng=None) -> Tensor:
+    """Fill ``tensor`` (any shape) from U(a, b)."""
+    values = backend.rng(rng).uniform(a, b, size=tensor.shape)
+    return _fill(tensor, values.astype(tensor.dtype))
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, rng=None) -> Tensor:
+    """Fill ``tensor`` (any shape) from N(mean, std²)."""
+    values = mean + std * backend.rng(rng).standard_normal(tensor.shape)
+    return _fill(tensor, values.astype(tensor.dtype))
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fill ``tensor`` with ``val``."""
+    return _fill(tensor, val)
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    """Fill ``tensor`` with 0."""
+    return constant_(tensor, 0.0)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    """Fill ``tensor`` with 1."""
+    return constant_(tensor, 1.0)
+
+
 # ---------------------------------------------------------------- biases
 def output_bias_from_frequencies(labels, n_classes: int, dtype=None, pseudo_count: float = 0.0):
     """The softmax output bias whose prediction is the marginal class distribution (§8.4).

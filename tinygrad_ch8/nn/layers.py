@@ -1,4 +1,5 @@
-"""nn: the layers: ``Linear``, the activations, ``Sequential``, ``BatchNorm1d`` and ``Residual``.
+"""nn: the layers: ``Linear``, the activations, ``Sequential``, ``ModuleList``, ``Identity``,
+``Flatten``, ``Dropout``, ``BatchNorm1d`` and ``Residual``.
 
 Every layer creates its parameters eagerly, in the default dtype and on the default device,
 and computes its output from Tensor ops only, so gradients and second derivatives (Hessian-
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .. import backend
+from .. import functional as F
 from ..creation import ones, zeros
 from ..functional import affine
 from ..grad_mode import no_grad
@@ -104,6 +106,82 @@ class Sequential(Module):
 
     def __iter__(self):
         return iter(self.layers)
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters belong to the owner (``layers.0.weight``, ...), as
+    PyTorch's ``ModuleList``; it has no ``forward``: the owner decides how to call them.
+    A plain Python list of modules held by a module works the same way here."""
+
+    def __init__(self, modules=()):
+        super().__init__()
+        self.layers = list(modules)
+
+    def append(self, module: Module) -> ModuleList:
+        self.layers.append(module)
+        return self
+
+    def extend(self, modules) -> ModuleList:
+        self.layers.extend(modules)
+        return self
+
+    def __getitem__(self, index: int) -> Module:
+        return self.layers[index]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self):
+        return iter(self.layers)
+
+    def named_children(self):
+        """The modules named ``0``, ``1``, ...: so a ModuleList ``blocks`` gives ``blocks.0.weight``."""
+        return ((str(index), module) for index, module in enumerate(self.layers))
+
+
+class Identity(Module):
+    """y = x: a placeholder where a layer is optional (PyTorch's ``Identity``)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
+class Flatten(Module):
+    """Axes ``start_dim`` … ``end_dim`` merged into one; by default every axis but the batch's."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Dropout(Module):
+    """Inverted dropout (Srivastava et al. 2014; the book's §7.12): in training mode each unit is
+    zeroed with probability p and the others scaled by 1 / (1 − p); in eval mode y = x.
+
+    Args:
+        p: the probability of dropping a unit.
+        rng: None (the ``tg.manual_seed`` generator, so a seed fixes the masks), an int seed
+            or a NumPy Generator.
+    """
+
+    def __init__(self, p: float = 0.5, rng=None):
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: p must lie in [0, 1], got {p}")
+        self.p = p
+        self.rng = backend.rng(rng) if rng is not None else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout(x, self.p, self.training, self.rng)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
 
 
 class BatchNorm1d(Module):

@@ -96,7 +96,7 @@ class Module:
             if isinstance(value, Parameter):
                 yield name, value
 
-    def children(self) -> Iterator[tuple[str, Module]]:
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         """The direct child modules with their names, in attribute order."""
         for name, value in vars(self).items():
             if isinstance(value, Module):
@@ -105,6 +105,11 @@ class Module:
                 for index, item in enumerate(value):
                     if isinstance(item, Module):
                         yield f"{name}.{index}", item
+
+    def children(self) -> Iterator[Module]:
+        """The direct child modules, in attribute order (PyTorch's ``children``)."""
+        for _, child in self.named_children():
+            yield child
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """This module (named ``prefix``) and every descendant, parents before children."""
@@ -119,7 +124,7 @@ class Module:
             yield name, module
             children = [
                 (f"{name}.{child_name}" if name else child_name, child)
-                for child_name, child in module.children()
+                for child_name, child in module.named_children()
             ]
             stack.extend(reversed(children))
 
@@ -156,10 +161,28 @@ class Module:
     def eval(self) -> Module:
         return self.train(False)
 
-    def zero_grad(self) -> None:
-        """Forget the accumulated gradients (``.grad = None``) of every parameter."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the accumulated gradients: ``.grad = None`` (the default, as PyTorch), or
+        with ``set_to_none=False`` set each existing ``.grad`` to zeros in place."""
         for parameter in self.parameters():
-            parameter.grad = None
+            if set_to_none:
+                parameter.grad = None
+            elif parameter.grad is not None:
+                parameter.grad.data[...] = 0
+
+    def apply(self, fn: Callable[[Module], object]) -> Module:
+        """Call ``fn(module)`` on every descendant and then on this module (children first, as
+        PyTorch), e.g. to initialize weights: ``model.apply(init_weights)``."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` of every parameter (``False`` freezes the module)."""
+        for parameter in self.parameters():
+            parameter.requires_grad_(requires_grad)
+        return self
 
     def to(self, device: str) -> Module:
         """Move every parameter and buffer to ``device`` in place (optimizers keep their references)."""
@@ -169,6 +192,14 @@ class Module:
             if tensor.grad is not None:
                 tensor.grad = Tensor.from_array(backend.to_device(tensor.grad.data, device))
         return self
+
+    def cpu(self) -> Module:
+        """``to("cpu")``."""
+        return self.to("cpu")
+
+    def cuda(self) -> Module:
+        """``to("cuda")``."""
+        return self.to("cuda")
 
     # ------------------------------------------------------------ saving and loading
     def state_dict(self) -> dict:
@@ -236,7 +267,7 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        children = list(self.children())
+        children = list(self.named_children())
         if not children:
             return f"{type(self).__name__}({self.extra_repr()})"
         lines = [f"  ({name}): " + repr(child).replace("\n", "\n  ") for name, child in children]

@@ -126,7 +126,7 @@ class ExponentialLR(LRScheduler):
         return base_lr * self.settings["gamma"] ** k
 
 
-class CosineAnnealingLR(LRScheduler):
+class CosineAnnealing(LRScheduler):
     """Half a cosine from ε_0 down to η_min over T_max steps, then η_min.
 
         ε_k = η_min + (ε_0 − η_min) (1 + cos(π k / T_max)) / 2    for k ≤ T_max
@@ -147,3 +147,19 @@ class CosineAnnealingLR(LRScheduler):
         t_max, eta_min = self.settings["T_max"], self.settings["eta_min"]
         progress = min(k, t_max) / t_max
         return eta_min + (base_lr - eta_min) * (1.0 + math.cos(math.pi * progress)) / 2.0
+
+
+class CosineAnnealingLR(CosineAnnealing):
+    """PyTorch's ``CosineAnnealingLR(optimizer, T_max, eta_min)``: the same half cosine, which
+    after T_max keeps following the cosine (back up to ε_0 at 2 T_max, and so on) as PyTorch's
+    does; ``CosineAnnealing`` instead stays at η_min.
+
+        ε_k = η_min + (ε_0 − η_min) (1 + cos(π k / T_max)) / 2    for every k
+
+    PyTorch computes ε_k by a recurrence from ε_(k−1); this closed form agrees with it to
+    rounding (about 1e-16 relative).
+    """
+
+    def lr_at(self, k: int, base_lr: float, group_index: int) -> float:
+        t_max, eta_min = self.settings["T_max"], self.settings["eta_min"]
+        return eta_min + (base_lr - eta_min) * (1.0 + math.cos(math.pi * k / t_max)) / 2.0

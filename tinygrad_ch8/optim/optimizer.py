@@ -92,10 +92,14 @@ class Optimizer(abc.ABC):
                     yield index, param, group
                 index += 1
 
-    def zero_grad(self) -> None:
-        """Forget the gradients (set every ``.grad`` to None), ready for the next backward pass."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients, ready for the next backward pass: set every ``.grad`` to None
+        (the default, as PyTorch), or with ``set_to_none=False`` fill existing ones with zeros."""
         for param in self.parameters():
-            param.grad = None
+            if set_to_none:
+                param.grad = None
+            elif param.grad is not None:
+                param.grad.data[...] = 0
 
     # ------------------------------------------------------------ stepping
     @abc.abstractmethod
