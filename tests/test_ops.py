@@ -69,6 +69,18 @@ def dyadic(rng, shape):
     return np.asarray(rng.integers(-128, 129, shape) / 64.0)
 
 
+def away_from_bounds(rng, shape):
+    """Values with ||x| − 0.5| ≥ 0.05: clamp(−0.5, 0.5) stays away from its kinks."""
+    x = rng.uniform(-1.5, 1.5, shape)
+    near = np.abs(np.abs(x) - 0.5) < 0.05
+    return np.asarray(np.where(near, x * 1.3, x))
+
+
+def dyadic_offset(rng, shape):
+    """Multiples of 1/64 shifted by 1/128: at least 1/128 from every value ``dyadic`` draws."""
+    return np.asarray(dyadic(rng, shape) + 1 / 128)
+
+
 def random_vector(rng, shape):
     """Standard normal values rounded to float32: a projection that passes a float32 cast unchanged."""
     return rng.standard_normal(shape).astype(np.float32).astype(np.float64)
@@ -131,6 +143,67 @@ def draw_reshape(data, rng):
 
 def draw_transpose(data, rng):
     return [real(rng, data.draw(THREE_D))], {"axes": tuple(data.draw(st.permutations(range(3))))}
+
+
+def draw_swap(data, rng):
+    dims = st.integers(-3, 2)
+    return [real(rng, data.draw(THREE_D))], {"dim0": data.draw(dims), "dim1": data.draw(dims)}
+
+
+def draw_new_axis(data, rng):
+    return [real(rng, data.draw(ANY_SHAPE))], {"dim": data.draw(st.integers(-1, 0))}
+
+
+def draw_squeeze(data, rng):
+    return [real(rng, data.draw(THREE_D))], {"dim": data.draw(st.sampled_from([None, 0, -1, 1]))}
+
+
+def draw_flatten(data, rng):
+    start = data.draw(st.integers(0, 2))
+    return [real(rng, data.draw(THREE_D))], {
+        "start_dim": start,
+        "end_dim": data.draw(st.sampled_from([d for d in (start, 2, -1) if d % 3 >= start])),
+    }
+
+
+def draw_matrix(data, rng):
+    return [real(rng, data.draw(array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3)))], {}
+
+
+def draw_max_along(data, rng):
+    shape = data.draw(THREE_D)
+    return [distinct(rng, shape)], {
+        "dim": data.draw(st.integers(-3, 2)),
+        "keepdim": data.draw(st.booleans()),
+    }
+
+
+def draw_clamp_tensor_bound(data, rng):
+    shape_x, shape_low = data.draw(BROADCAST_PAIR).input_shapes
+    return [dyadic_offset(rng, shape_x), dyadic(rng, shape_low)], {}
+
+
+def draw_dropout(data, rng):
+    return [real(rng, data.draw(THREE_D))], {
+        "p": data.draw(st.sampled_from([0.2, 0.5])),
+        "seed": data.draw(st.integers(0, 1000)),
+    }
+
+
+def np_dropout(x, p, seed):
+    keep = np.random.default_rng(seed).random(x.shape) >= p
+    return x * (keep.astype(x.dtype) / (1 - p))
+
+
+def np_squeeze(x, dim):
+    if dim is None:
+        return np.squeeze(x)
+    return np.squeeze(x, dim) if x.shape[dim] == 1 else x
+
+
+def np_flatten(x, start_dim, end_dim):
+    end = end_dim % x.ndim
+    return x.reshape(x.shape[:start_dim] + (-1,) + x.shape[end + 1 :])
 
 
 def draw_broadcast_to(data, rng):
@@ -270,6 +343,15 @@ def np_cross_entropy(logits, target):
     return -np_log_softmax(logits, 1)[np.arange(len(target)), target].mean()
 
 
+def np_cross_entropy_each(logits, target):
+    return -np_log_softmax(logits, 1)[np.arange(len(target)), target]
+
+
+def np_smoothed_cross_entropy(logits, target, smoothing=0.1):
+    uniform = -np_log_softmax(logits, 1).mean(axis=1)
+    return ((1 - smoothing) * np_cross_entropy_each(logits, target) + smoothing * uniform).mean()
+
+
 def np_soft_cross_entropy(logits, target):
     return -(target * np_log_softmax(logits, 1)).sum() / logits.shape[0]
 
@@ -332,9 +414,100 @@ CASES = [
         for op, fn, reference, sample in [
             ("sum", lambda x, axis, keepdims: x.sum(axis, keepdims), np.sum, real),
             ("mean", lambda x, axis, keepdims: x.mean(axis, keepdims), np.mean, real),
-            ("max", lambda x, axis, keepdims: x.max(axis=axis, keepdims=keepdims), np.max, distinct),
+            (
+                "max",
+                lambda x, axis, keepdims: x.max(axis=axis, keepdims=keepdims),
+                np.max,
+                distinct,
+            ),
         ]
     ],
+    *[
+        OpCase(f"{op} dim={axis} (PyTorch's names)", fn, reference, reduction(axis, sample))
+        for axis in (None, 1, (0, 2))
+        for op, fn, reference, sample in [
+            ("sum", lambda x, axis, keepdims: x.sum(dim=axis, keepdim=keepdims), np.sum, real),
+            ("mean", lambda x, axis, keepdims: x.mean(dim=axis, keepdim=keepdims), np.mean, real),
+            (
+                "amax",
+                lambda x, axis, keepdims: x.amax(dim=axis, keepdim=keepdims),
+                np.max,
+                distinct,
+            ),
+            ("amin", lambda x, axis, keepdims: x.amin(axis, keepdims), np.min, distinct),
+        ]
+    ],
+    OpCase(
+        "max(dim).values",
+        lambda x, dim, keepdim: x.max(dim, keepdim).values,
+        lambda x, dim, keepdim: np.max(x, axis=dim, keepdims=keepdim),
+        draw_max_along,
+    ),
+    OpCase(
+        "min(dim=).values",
+        lambda x, dim, keepdim: x.min(dim=dim, keepdim=keepdim)[0],
+        lambda x, dim, keepdim: np.min(x, axis=dim, keepdims=keepdim),
+        draw_max_along,
+    ),
+    OpCase(
+        "clamp",
+        lambda x: x.clamp(-0.5, 0.5),
+        lambda x: np.clip(x, -0.5, 0.5),
+        unary(away_from_bounds),
+    ),
+    OpCase(
+        "clip (max only)",
+        lambda x: x.clip(max=0.5),
+        lambda x: np.minimum(x, 0.5),
+        unary(away_from_bounds),
+    ),
+    OpCase(
+        "clamp (tensor bound)",
+        lambda x, low: x.clamp(min=low),
+        lambda x, low: np.maximum(x, low),
+        draw_clamp_tensor_bound,
+    ),
+    OpCase(
+        "pow method",
+        lambda x, exponent: x.pow(exponent),
+        lambda x, exponent: x**exponent,
+        with_exponent(positive, [-1, 0, 1, 1.5]),
+    ),
+    OpCase("clone", lambda x: x.clone() * 2, lambda x: x.copy() * 2, unary(real)),
+    OpCase(
+        "double, float",
+        lambda x: (x * x).double().float().double(),
+        lambda x: (x * x).astype(np.float64).astype(np.float32).astype(np.float64),
+        unary(dyadic),
+        eps=2.0**-10,
+    ),
+    OpCase(
+        "transpose(dim0, dim1)",
+        lambda x, dim0, dim1: x.transpose(dim0, dim1),
+        lambda x, dim0, dim1: np.swapaxes(x, dim0, dim1),
+        draw_swap,
+    ),
+    OpCase("t()", lambda x: x.t(), lambda x: x.T, draw_matrix),
+    OpCase("view", lambda x, shape: x.view(*shape), np.reshape, draw_reshape),
+    OpCase(
+        "unsqueeze",
+        lambda x, dim: x.unsqueeze(dim),
+        lambda x, dim: np.expand_dims(x, dim),
+        draw_new_axis,
+    ),
+    OpCase("squeeze", lambda x, dim: x.squeeze(dim), np_squeeze, draw_squeeze),
+    OpCase(
+        "flatten",
+        lambda x, start_dim, end_dim: x.flatten(start_dim, end_dim),
+        np_flatten,
+        draw_flatten,
+    ),
+    OpCase(
+        "expand",
+        lambda x: x.expand(2, -1, 3),
+        lambda x: np.broadcast_to(x, (2, x.shape[-2], 3)),
+        unary(real, st.sampled_from([(3, 1), (1, 3, 3), (1, 1)])),
+    ),
     OpCase("reshape", lambda x, shape: x.reshape(*shape), np.reshape, draw_reshape),
     OpCase("reshape (tuple)", lambda x, shape: x.reshape(shape), np.reshape, draw_reshape),
     OpCase("permute", lambda x, axes: x.permute(*axes), np.transpose, draw_transpose),
@@ -396,6 +569,18 @@ CASES = [
         draw_stack,
     ),
     OpCase(
+        "cat(dim=)",
+        lambda *xs, axis: tg.cat(xs, dim=axis),
+        lambda *xs, axis: np.concatenate(xs, axis=axis),
+        draw_concatenate,
+    ),
+    OpCase(
+        "stack(dim=)",
+        lambda *xs, axis: tg.stack(xs, dim=axis),
+        lambda *xs, axis: np.stack(xs, axis=axis),
+        draw_stack,
+    ),
+    OpCase(
         "where",
         lambda a, b, condition: tg.where(on_device_of(a, condition), a, b),
         lambda a, b, condition: np.where(condition, a, b),
@@ -434,6 +619,51 @@ CASES = [
         lambda logits, target: F.cross_entropy(logits, target),
         np_cross_entropy,
         draw_logits_and_labels,
+    ),
+    OpCase(
+        "softmax(dim=), log_softmax(dim=)",
+        lambda x, axis: F.softmax(x, dim=axis) * F.log_softmax(x, dim=axis),
+        lambda x, axis: np.exp(np_log_softmax(x, axis)) * np_log_softmax(x, axis),
+        draw_along_axis,
+    ),
+    OpCase(
+        "cross_entropy reduction=sum",
+        lambda logits, target: F.cross_entropy(logits, target, reduction="sum"),
+        lambda logits, target: np_cross_entropy_each(logits, target).sum(),
+        draw_logits_and_labels,
+    ),
+    OpCase(
+        "cross_entropy reduction=none",
+        lambda logits, target: F.cross_entropy(logits, target, reduction="none"),
+        np_cross_entropy_each,
+        draw_logits_and_labels,
+    ),
+    OpCase(
+        "cross_entropy label_smoothing",
+        lambda logits, target: F.cross_entropy(logits, target, label_smoothing=0.1),
+        np_smoothed_cross_entropy,
+        draw_logits_and_labels,
+    ),
+    OpCase(
+        "nn.CrossEntropyLoss, nn.MSELoss",
+        lambda logits, target: (
+            tg.nn.CrossEntropyLoss()(logits, target)
+            + tg.nn.MSELoss(reduction="sum")(logits, logits * 0 + 0.25)
+        ),
+        lambda logits, target: np_cross_entropy(logits, target) + ((logits - 0.25) ** 2).sum(),
+        draw_logits_and_labels,
+    ),
+    OpCase(
+        "mse_loss reduction=none",
+        lambda a, b: F.mse_loss(a, b, reduction="none"),
+        lambda a, b: (a - b) ** 2,
+        draw_same_shape_pair,
+    ),
+    OpCase(
+        "dropout (seeded mask)",
+        lambda x, p, seed: F.dropout(x, p, rng=seed),
+        np_dropout,
+        draw_dropout,
     ),
     OpCase(
         "cross_entropy (soft targets)",
