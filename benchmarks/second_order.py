@@ -124,7 +124,7 @@ def hvp_cost(batch: int, width: int, repeats: int) -> list[str]:
     t_scratch = median_seconds(hvp_from_scratch)
     graph = gradient_graph()
     t_extra = median_seconds(extra_product, graph)
-    n = sum(p.size for p in params)
+    n = sum(p.numel() for p in params)
     return [
         f"MLP 64-{width}-{width}-10 (n = {n} parameters), batch {batch}, float64, median of {repeats}:",
         "",

@@ -110,7 +110,7 @@ def test_gauss_newton_product_of_an_mlp_is_jt_h_j_from_the_explicit_jacobian(los
     model = nn.Sequential(nn.Linear(3, 4, rng=0), nn.Tanh(), nn.Linear(4, 2, rng=1))
     params = list(model.parameters())
     X = tg.Tensor(rng.standard_normal((5, 3)))
-    sizes = [p.size for p in params]
+    sizes = [p.numel() for p in params]
     # the Jacobian of the 10 outputs, one vector-Jacobian product per output entry
     rows = []
     for index in range(10):
