@@ -448,3 +448,180 @@ def test_orthogonal_has_the_structure_of_pytorchs(shape):
     assert ours.shape == tuple(shape)
     np.testing.assert_allclose(np.linalg.svd(ours, compute_uv=False), gain, rtol=1e-12)
     np.testing.assert_allclose(np.linalg.svd(theirs.numpy(), compute_uv=False), gain, rtol=1e-12)
+
+
+# ---------------------------------------------------------------- the PyTorch idioms (issue 12)
+_idiom_rng = np.random.default_rng(12)
+# ties and boundary values on purpose: max/min with repeated maxima, clamp at its bounds, zeros
+TIED = np.array([[1.0, 3.0, 3.0, -2.0], [0.5, 0.5, -1.0, 0.5], [2.0, -0.5, 0.0, 0.0]])
+IDIOMS = [
+    ("transpose(0, 1)", lambda x: x.transpose(0, 1), lambda x: x.transpose(0, 1), (2, 3, 4)),
+    ("transpose(-1, 0)", lambda x: x.transpose(-1, 0), lambda x: x.transpose(-1, 0), (2, 3, 4)),
+    ("permute", lambda x: x.permute(2, 0, 1), lambda x: x.permute(2, 0, 1), (2, 3, 4)),
+    ("t()", lambda x: x.t(), lambda x: x.t(), (3, 4)),
+    (".T", lambda x: x.T, lambda x: x.permute(2, 1, 0), (2, 3, 4)),
+    ("view", lambda x: x.view(4, -1), lambda x: x.view(4, -1), (2, 3, 4)),
+    ("unsqueeze", lambda x: x.unsqueeze(1), lambda x: x.unsqueeze(1), (2, 3)),
+    ("squeeze()", lambda x: x.squeeze(), lambda x: x.squeeze(), (1, 3, 1)),
+    ("squeeze(dim)", lambda x: x.squeeze(0), lambda x: x.squeeze(0), (1, 3, 1)),
+    ("squeeze(non-1 dim)", lambda x: x.squeeze(1), lambda x: x.squeeze(1), (1, 3, 1)),
+    ("flatten(1)", lambda x: x.flatten(1), lambda x: x.flatten(1), (2, 3, 4)),
+    ("flatten(0, 1)", lambda x: x.flatten(0, 1), lambda x: x.flatten(0, 1), (2, 3, 4)),
+    ("expand", lambda x: x.expand(2, -1, 4), lambda x: x.expand(2, -1, 4), (3, 1)),
+    (
+        "sum(dim, keepdim)",
+        lambda x: x.sum(dim=1, keepdim=True),
+        lambda x: x.sum(dim=1, keepdim=True),
+        (2, 3, 4),
+    ),
+    ("mean(dim tuple)", lambda x: x.mean(dim=(0, 2)), lambda x: x.mean(dim=(0, 2)), (2, 3, 4)),
+    ("amax (ties)", lambda x: x.amax(dim=1), lambda x: x.amax(dim=1), TIED),
+    (
+        "amin (ties)",
+        lambda x: x.amin(dim=0, keepdim=True),
+        lambda x: x.amin(dim=0, keepdim=True),
+        TIED,
+    ),
+    ("max() (ties)", lambda x: x.max(), lambda x: x.max(), TIED),
+    ("clamp (at the bounds)", lambda x: x.clamp(-1.0, 0.5), lambda x: x.clamp(-1.0, 0.5), TIED),
+    ("clamp(min)", lambda x: x.clamp(min=0.0), lambda x: x.clamp(min=0.0), TIED),
+    ("clip(max)", lambda x: x.clip(max=0.5), lambda x: x.clip(max=0.5), TIED),
+    ("pow(3)", lambda x: x.pow(3), lambda x: x.pow(3), (2, 3)),
+    ("pow(0) at 0", lambda x: x.pow(0), lambda x: x.pow(0), TIED),
+    ("x ** 1 * x at 0", lambda x: x**1 * x, lambda x: x**1 * x, TIED),
+    ("clone", lambda x: x.clone() * x, lambda x: x.clone() * x, (2, 3)),
+    ("float().double()", lambda x: x.float().double(), lambda x: x.float().double(), (2, 3)),
+    ("softmax(dim=0)", lambda x: F.softmax(x, dim=0), lambda x: torch.softmax(x, dim=0), (3, 4)),
+    (
+        "log_softmax(dim=1)",
+        lambda x: F.log_softmax(x, dim=1),
+        lambda x: torch.log_softmax(x, dim=1),
+        (3, 4),
+    ),
+    (
+        "logsumexp(dim=1)",
+        lambda x: F.logsumexp(x, dim=1),
+        lambda x: torch.logsumexp(x, dim=1),
+        (3, 4),
+    ),
+    (
+        "cat(dim=1)",
+        lambda x: tg.cat([x, 2 * x], dim=1),
+        lambda x: torch.cat([x, 2 * x], dim=1),
+        (2, 3),
+    ),
+    (
+        "stack(dim=1)",
+        lambda x: tg.stack([x, x * x], dim=1),
+        lambda x: torch.stack([x, x * x], dim=1),
+        (2, 3),
+    ),
+]
+
+
+@pytest.mark.parametrize("name, ours, theirs, shape", IDIOMS, ids=[row[0] for row in IDIOMS])
+def test_new_ops_match_pytorch_in_value_and_gradient(name, ours, theirs, shape):
+    start = shape if isinstance(shape, np.ndarray) else _idiom_rng.standard_normal(shape)
+    x_tg = tg.Tensor(start, requires_grad=True)
+    x_torch = torch.tensor(start, requires_grad=True)
+    y_tg, y_torch = ours(x_tg), theirs(x_torch)
+    assert y_tg.shape == tuple(y_torch.shape)
+    assert_close(y_tg, y_torch, what=name)
+    projection = np.random.default_rng(1).standard_normal(y_tg.shape)
+    (y_tg * tg.Tensor(projection)).sum().backward()
+    (y_torch * torch.tensor(projection)).sum().backward()
+    assert_close(x_tg.grad, x_torch.grad, what=f"{name}: gradient")
+
+
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("method", ["max", "min"])
+def test_max_with_dim_matches_pytorchs_values_indices_and_gradient(method, keepdim):
+    start = TIED[:, :3]  # no ties along dim 1 within the first three columns except row 1
+    x_tg = tg.Tensor(start, requires_grad=True)
+    x_torch = torch.tensor(start, requires_grad=True)
+    ours = getattr(x_tg, method)(1, keepdim=keepdim)
+    theirs = getattr(x_torch, method)(1, keepdim=keepdim)
+    assert_close(ours.values, theirs.values)
+    assert_close(ours.indices, theirs.indices)
+    ours.values.sum().backward()
+    theirs.values.sum().backward()
+    assert_close(x_tg.grad, x_torch.grad)
+
+
+INFINITE_LOGITS = np.array([[-np.inf, -np.inf, -np.inf], [np.inf, 0.0, 1.0], [0.0, -np.inf, 2.0]])
+
+
+def test_logsumexp_and_log_softmax_of_infinite_logits_match_pytorch():
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ours = F.logsumexp(tg.Tensor(INFINITE_LOGITS), dim=1).numpy()
+        log_probs = F.log_softmax(tg.Tensor(INFINITE_LOGITS), dim=1).numpy()
+    theirs = torch.logsumexp(torch.tensor(INFINITE_LOGITS), dim=1).numpy()
+    np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_array_equal(log_probs, torch.log_softmax(torch.tensor(INFINITE_LOGITS), 1))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.2])
+def test_cross_entropy_options_match_pytorch(reduction, label_smoothing):
+    logits = _idiom_rng.standard_normal((5, 4))
+    labels = np.array([0, 3, 1, 1, 2])
+    logits[2, 0] = -np.inf  # a masked class that is not the target
+    x_tg = tg.Tensor(logits, requires_grad=True)
+    x_torch = torch.tensor(logits, requires_grad=True)
+    ours = nn.CrossEntropyLoss(reduction=reduction, label_smoothing=label_smoothing)(x_tg, labels)
+    theirs = torch.nn.functional.cross_entropy(
+        x_torch, torch.tensor(labels), reduction=reduction, label_smoothing=label_smoothing
+    )
+    if label_smoothing:  # the smoothing mass on a −∞ logit is an infinite loss in both
+        assert np.isinf(ours.numpy()).any() and torch.isinf(theirs).any()
+        return
+    assert_close(ours, theirs)
+    ours.sum().backward()
+    theirs.sum().backward()
+    assert_close(x_tg.grad, x_torch.grad)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_mse_loss_reduction_matches_pytorch(reduction):
+    a, b = _idiom_rng.standard_normal((2, 3, 4))
+    ours = nn.MSELoss(reduction)(tg.Tensor(a), tg.Tensor(b))
+    theirs = torch.nn.MSELoss(reduction=reduction)(torch.tensor(a), torch.tensor(b))
+    assert_close(ours, theirs)
+
+
+def test_engine_regressions_match_pytorch():
+    # the gradient with respect to a same-shape reshape is that node's own
+    h_tg = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True, dtype="float64")
+    h_torch = torch.tensor([1.0, 2.0, 3.0], requires_grad=True, dtype=torch.float64)
+    r_tg, r_torch = h_tg.reshape(3), h_torch.reshape(3)
+    ours = tg.grad((3 * r_tg + 5 * h_tg).sum(), [h_tg, r_tg])
+    theirs = torch.autograd.grad((3 * r_torch + 5 * h_torch).sum(), [h_torch, r_torch])
+    for o, t in zip(ours, theirs, strict=True):
+        assert_close(o, t)
+    # Hessian-vector product with v given as a list
+    x = np.array([0.5, -1.0, 2.0])
+    _, ours_hv = tg.autograd.hvp(lambda t: (t**3).sum(), tg.Tensor(x), [1.0, 0.0, 0.0])
+    _, theirs_hv = torch.autograd.functional.hvp(
+        lambda t: (t**3).sum(), torch.tensor(x), torch.tensor([1.0, 0.0, 0.0], dtype=torch.float64)
+    )
+    assert_close(ours_hv, theirs_hv)
+
+
+def test_cosine_annealing_lr_matches_pytorch_past_t_max():
+    ours_opt = optim.SGD([nn.Parameter(np.zeros(1))], lr=0.5)
+    theirs_opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.5)
+    ours = optim.lr_scheduler.CosineAnnealingLR(ours_opt, T_max=5, eta_min=0.01)
+    theirs = torch.optim.lr_scheduler.CosineAnnealingLR(theirs_opt, T_max=5, eta_min=0.01)
+    for _ in range(23):
+        theirs_opt.step()
+        ours.step()
+        theirs.step()
+        assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr(), rel=1e-12, abs=1e-15)
+
+
+def test_dropout_scales_as_pytorch():
+    x = np.ones((200, 50))
+    ours = nn.Dropout(0.3)(tg.Tensor(x)).numpy()
+    theirs = torch.nn.Dropout(0.3)(torch.tensor(x)).numpy()
+    assert set(np.unique(ours)) == set(np.unique(theirs))  # {0, 1 / 0.7}
+    assert abs((ours == 0).mean() - (theirs == 0).mean()) < 0.03

@@ -54,7 +54,7 @@ def logsumexp(
     """
     axis = _axis(axis, dim)
     keepdims = keepdims if keepdim is None else keepdim
-    m = _constant_max(x, axis)
+    m = _constant_max(x, axis, finite=True)
     result = m + (x - m).exp().sum(axis=axis, keepdims=True).log()
     return result if keepdims else result.squeeze(axis)
 
@@ -63,7 +63,8 @@ def log_softmax(x: Tensor, axis: int = -1, *, dim=None) -> Tensor:
     """log softmax(x) = x − logsumexp(x) = (x − m) − log Σ exp(x − m) along ``axis``.
 
     The shifted form is logsumexp's own, written out so the shift x − m is computed once.
-    A −∞ logit (a masked class) gets log-probability −∞ and probability 0.
+    A −∞ logit (a masked class) gets log-probability −∞ and probability 0; a row of −∞ or one
+    holding +∞ is NaN throughout, as in PyTorch.
     """
     axis = _axis(axis, dim)
     shifted = x - _constant_max(x, axis)
@@ -234,9 +235,11 @@ def _axis(axis, dim):
     return axis if dim is None else dim
 
 
-def _constant_max(x: Tensor, axis: int) -> Tensor:
+def _constant_max(x: Tensor, axis: int, finite: bool = False) -> Tensor:
     """max(x) along ``axis`` (kept) as a constant: no node in the graph, no derivative of any
-    order. Where it is ±∞ it is replaced by 0, so x − m never computes ∞ − ∞."""
+    order. With ``finite``, ±∞ is replaced by 0, so x − m never computes ∞ − ∞ (logsumexp)."""
     m = x.data.max(axis=axis, keepdims=True)
+    if not finite:
+        return Tensor.from_array(m)
     xp = backend.array_module(m)
     return Tensor.from_array(xp.where(xp.isfinite(m), m, xp.zeros_like(m)))
