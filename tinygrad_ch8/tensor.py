@@ -456,7 +456,7 @@ class Tensor:
     def relu(self) -> Tensor:
         return ops.ReLU()(self)
 
-    def clamp(self, min=None, max=None) -> Tensor:  # noqa: A002  (PyTorch's argument names)
+    def clamp(self, min=None, max=None) -> Tensor:
         """min(max(x, min), max) element-wise; the gradient passes where min ≤ x ≤ max, as in
         PyTorch, and goes to a Tensor bound where that bound is taken."""
         if min is None and max is None:
@@ -470,7 +470,7 @@ class Tensor:
             result = ops.Where(result.data > high.data)(high, result)
         return result
 
-    def clip(self, min=None, max=None) -> Tensor:  # noqa: A002
+    def clip(self, min=None, max=None) -> Tensor:
         """``clamp`` (NumPy's and PyTorch's other name)."""
         return self.clamp(min, max)
 
