@@ -95,6 +95,7 @@ def cross_entropy(
         raise ValueError(
             f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing}"
         )
+    _check_reduction("cross_entropy", reduction)
     log_probs = log_softmax(logits, axis=1)
     n, classes = logits.shape
     if isinstance(target, Tensor) and backend.is_float(target.dtype):
@@ -102,16 +103,20 @@ def cross_entropy(
             raise ValueError(
                 f"cross_entropy: soft targets must have the logits' shape {logits.shape}, got {target.shape}"
             )
-        losses = -(target * log_probs).sum(axis=1)
+        log_likelihood = target * log_probs  # (N, C); the reduction sums over the classes
     else:
         labels = _class_indices(target, n, classes, logits.device)
-        rows = backend.array_module(labels).arange(n)
-        losses = -log_probs[rows, labels]
-    if label_smoothing:
-        # (1 − ε) · the loss against the target + ε · the loss against the uniform distribution
-        uniform = -log_probs.sum(axis=1) / classes
-        losses = (1 - label_smoothing) * losses + label_smoothing * uniform
-    return _reduce("cross_entropy", losses, reduction)
+        log_likelihood = log_probs[backend.array_module(labels).arange(n), labels]  # (N,)
+    if reduction == "none" or label_smoothing:
+        if log_likelihood.ndim == 2:
+            log_likelihood = log_likelihood.sum(axis=1)
+        if label_smoothing:  # (1 − ε) · the target's term + ε · the uniform target's
+            uniform = log_probs.sum(axis=1) / classes
+            log_likelihood = (1 - label_smoothing) * log_likelihood + label_smoothing * uniform
+    if reduction == "none":
+        return -log_likelihood
+    total = log_likelihood.sum()
+    return total / -n if reduction == "mean" else -total
 
 
 def _class_indices(target, n: int, classes: int, device: str):
@@ -141,18 +146,17 @@ def mse_loss(prediction: Tensor, target, reduction: str = "mean") -> Tensor:
         raise ValueError(
             f"mse_loss: prediction has shape {prediction.shape} but target has shape {target.shape}"
         )
+    _check_reduction("mse_loss", reduction)
     difference = prediction - target
-    return _reduce("mse_loss", difference * difference, reduction)
-
-
-def _reduce(op: str, losses: Tensor, reduction: str) -> Tensor:
-    if reduction == "mean":
-        return losses.mean()
-    if reduction == "sum":
-        return losses.sum()
+    squared = difference * difference
     if reduction == "none":
-        return losses
-    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        return squared
+    return squared.mean() if reduction == "mean" else squared.sum()
+
+
+def _check_reduction(op: str, reduction: str) -> None:
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True, rng=None) -> Tensor:
