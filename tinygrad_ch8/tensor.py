@@ -538,7 +538,11 @@ class Tensor:
         dim = _check_dim(op, dim, self.ndim)
         xp = backend.array_module(self.data)
         kept = xp.expand_dims(indices, dim)
-        grid = list(xp.indices(kept.shape, sparse=True))
+        # an open grid: axis i indexed by arange(n_i) shaped to broadcast along axis i only
+        grid = [
+            xp.arange(n).reshape(tuple(n if j == i else 1 for j in range(self.ndim)))
+            for i, n in enumerate(kept.shape)
+        ]
         grid[dim] = kept
         values = self[tuple(grid)]
         if not keepdim:
@@ -549,12 +553,12 @@ class Tensor:
     def argmax(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
         """Indices of the (first) largest values (an integer tensor outside the graph)."""
         axis, keepdims = _reduction_args("argmax", self.ndim, axis, keepdims, dim, keepdim)
-        return Tensor.from_array(_arg_reduce(self.data.argmax, axis, keepdims))
+        return Tensor.from_array(_arg_reduce(self.data.argmax, axis, keepdims, self.ndim))
 
     def argmin(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
         """Indices of the (first) smallest values (an integer tensor outside the graph)."""
         axis, keepdims = _reduction_args("argmin", self.ndim, axis, keepdims, dim, keepdim)
-        return Tensor.from_array(_arg_reduce(self.data.argmin, axis, keepdims))
+        return Tensor.from_array(_arg_reduce(self.data.argmin, axis, keepdims, self.ndim))
 
     # ------------------------------------------------------------ shapes
     def reshape(self, *shape) -> Tensor:
@@ -720,12 +724,19 @@ def _reduction_args(op: str, ndim: int, axis, keepdims, dim, keepdim) -> tuple:
     return _check_axis(op, axis, ndim), bool(keepdims)
 
 
-def _arg_reduce(arg_function, axis, keepdims: bool):
+def _arg_reduce(arg_function, axis, keepdims: bool, ndim: int):
     """``arg_function`` (an array's argmax or argmin) along one axis or all, as an array."""
     if isinstance(axis, tuple):
         raise ValueError(f"argmax/argmin take one axis, got {axis}")
-    result = arg_function(axis=axis, keepdims=keepdims)
-    return backend.array_module(result).asarray(result)
+    result = arg_function(axis=axis)
+    xp = backend.array_module(result)
+    if keepdims:
+        return (
+            xp.asarray(result).reshape((1,) * ndim)
+            if axis is None
+            else xp.expand_dims(result, axis)
+        )
+    return xp.asarray(result)
 
 
 def _check_matmul(a: Tensor, b: Tensor) -> None:
