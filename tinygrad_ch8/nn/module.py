@@ -6,7 +6,8 @@ children are found by walking its attributes (``vars(self)``) in the order they 
 * an attribute holding a ``Parameter`` is a parameter (``self.weight``);
 * an attribute holding a ``Module`` is a child (``self.block``);
 * an attribute holding a list or tuple of modules gives children named by position
-  (``self.layers = [...]`` gives ``layers.0``, ``layers.1``, ...);
+  (``self.layers = [...]`` gives ``layers.0``, ``layers.1``, ...), and so does an
+  ``nn.ModuleList`` (``self.blocks = nn.ModuleList([...])`` gives ``blocks.0``, ...);
 * buffers (state that is saved but not trained, such as batch norm's running averages) are
   declared with ``register_buffer(name, tensor)`` and kept in the ordered dict ``self.buffers_by_name``.
 
