@@ -461,27 +461,43 @@ class Classifier(nn.Module):
         return self.out(self.drop(self.norm(self.hidden(x)).relu()))
 
 
-def test_a_pytorch_style_training_script_runs_and_learns():
+def train_epoch(model, criterion, optimizer, scheduler, X, y, epoch):
+    """One epoch in PyTorch's style; the dropout masks are seeded by the epoch, so a run resumed
+    at an epoch boundary draws the same masks as one that never stopped."""
+    tg.manual_seed(1000 + epoch)
+    model.train()
+    losses = []
+    for start in range(0, len(X), 64):
+        inputs = tg.tensor(X[start : start + 64])
+        labels = tg.tensor(y[start : start + 64]).long()
+        optimizer.zero_grad(set_to_none=True)
+        loss = criterion(model(inputs), labels)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    scheduler.step()
+    return losses
+
+
+def fresh_run():
     tg.manual_seed(0)
+    model = Classifier()
+    optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=EPOCHS)
+    return model, optimizer, scheduler
+
+
+EPOCHS = 4
+
+
+def test_a_pytorch_style_training_script_learns():
     X_train, y_train = tg.data.load_digits("train", flatten=False)  # images: the model uses view
     X_test, y_test = tg.data.load_digits("test", flatten=False)
-    model = Classifier()
     criterion = nn.CrossEntropyLoss()
-    optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    epochs = 3
-    scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
+    model, optimizer, scheduler = fresh_run()
     losses = []
-    for _ in range(epochs):
-        model.train()
-        for start in range(0, len(X_train), 64):
-            inputs = tg.tensor(X_train[start : start + 64])
-            labels = tg.tensor(y_train[start : start + 64]).long()
-            optimizer.zero_grad(set_to_none=True)
-            loss = criterion(model(inputs), labels)
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
-        scheduler.step()
+    for epoch in range(EPOCHS):
+        losses += train_epoch(model, criterion, optimizer, scheduler, X_train, y_train, epoch)
     model.eval()
     with tg.no_grad():
         predictions = model(tg.tensor(X_test)).argmax(dim=1)
