@@ -490,7 +490,7 @@ def fresh_run():
 EPOCHS = 4
 
 
-def test_a_pytorch_style_training_script_learns():
+def test_a_pytorch_style_training_script_learns_and_resumes_from_a_checkpoint(tmp_path):
     X_train, y_train = tg.data.load_digits("train", flatten=False)  # images: the model uses view
     X_test, y_test = tg.data.load_digits("test", flatten=False)
     criterion = nn.CrossEntropyLoss()
@@ -498,6 +498,14 @@ def test_a_pytorch_style_training_script_learns():
     losses = []
     for epoch in range(EPOCHS):
         losses += train_epoch(model, criterion, optimizer, scheduler, X_train, y_train, epoch)
+        if epoch == 1:  # a checkpoint mid-run, as a PyTorch user writes it
+            checkpoint = {
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "epoch": epoch,
+            }
+            tg.save(checkpoint, tmp_path / "checkpoint.npz")
     model.eval()
     with tg.no_grad():
         predictions = model(tg.tensor(X_test)).argmax(dim=1)
@@ -505,3 +513,17 @@ def test_a_pytorch_style_training_script_learns():
     assert np.mean(losses[-10:]) < 0.5 * np.mean(losses[:10])
     assert accuracy > 0.9
     assert optimizer.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)
+
+    resumed, resumed_optimizer, resumed_scheduler = fresh_run()
+    checkpoint = tg.load(tmp_path / "checkpoint.npz")
+    resumed.load_state_dict(checkpoint["model"])
+    resumed_optimizer.load_state_dict(checkpoint["optimizer"])
+    resumed_scheduler.load_state_dict(checkpoint["scheduler"])
+    resumed_losses = []
+    for epoch in range(checkpoint["epoch"] + 1, EPOCHS):
+        resumed_losses += train_epoch(
+            resumed, criterion, resumed_optimizer, resumed_scheduler, X_train, y_train, epoch
+        )
+    assert resumed_losses == losses[-len(resumed_losses) :]  # the same trajectory, bit for bit
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(resumed.state_dict()[name], value, err_msg=name)
