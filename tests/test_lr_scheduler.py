@@ -60,7 +60,7 @@ def test_exponential_lr_on_every_group():
 
 def test_cosine_annealing_goes_down_half_a_cosine_and_stays():
     eps0, eta_min, t_max = 0.5, 0.01, 8
-    seen = rates(lr_scheduler.CosineAnnealingLR(sgd(eps0), T_max=t_max, eta_min=eta_min), 10)
+    seen = rates(lr_scheduler.CosineAnnealing(sgd(eps0), T_max=t_max, eta_min=eta_min), 10)
     expected = [
         eta_min + (eps0 - eta_min) * (1 + math.cos(math.pi * k / t_max)) / 2
         for k in range(t_max + 1)
