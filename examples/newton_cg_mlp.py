@@ -93,7 +93,7 @@ def main():
     newton_model, newton_losses, spent, state = train_newton_cg(X, y, iterations, args.seed)
     budget = spent[-1]
     print(
-        f"MLP 64-32-10 (tanh), {sum(p.size for p in newton_model.parameters())} parameters, "
+        f"MLP 64-32-10 (tanh), {sum(p.numel() for p in newton_model.parameters())} parameters, "
         f"{len(y)} training images; budget {budget} gradient-equivalents"
     )
     print(
