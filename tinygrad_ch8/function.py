@@ -50,7 +50,8 @@ class Function:
             y = self.forward(*arrays)
         except ValueError as error:  # NumPy's message names neither the op nor both operands
             raise ValueError(f"{self.name}{self.shapes_of(inputs)}: {error}") from error
-        if not backend.is_array(y):  # NumPy gives scalars for 0-d operands; .data stays an array
+        # NumPy gives scalars for 0-d operands; .data stays an array (the type test first: cheap)
+        if type(y) is not type(arrays[0]) and not backend.is_array(y):
             y = backend.array_module(arrays[0]).asarray(y)
         if grad_mode._anomaly_detection:
             check_finite(y, f"the forward of {self.name}{self.shapes_of(inputs)}")
