@@ -28,7 +28,7 @@ from tinygrad_ch8.training import Diverged, train_classifier
 
 DEPTH, WIDTH = 30, 64
 INITS = {"Glorot (Var W = 1/n)": "glorot_normal", "He (Var W = 2/n)": "he_normal"}
-LEARNING_RATES = [0.01, 0.03, 0.1]
+LEARNING_RATES = [0.003, 0.01, 0.03, 0.1]
 CHANCE_LOSS = math.log(10)
 
 
@@ -87,7 +87,7 @@ def main():
     ax_std.legend()
 
     epochs = 1 if args.fast else 5
-    learning_rates = LEARNING_RATES[1:2] if args.fast else LEARNING_RATES
+    learning_rates = LEARNING_RATES[2:3] if args.fast else LEARNING_RATES
     finals = {}
     for name, init in INITS.items():
         curves = [train(init, lr, epochs, args.seed, X, y) for lr in learning_rates]

@@ -150,12 +150,14 @@ def figure_4(claims: Claims, args, X, axes) -> None:
             claims.check(
                 f"corrected_best_loss_flat_in_beta2_beta1_{b1:g}",
                 f"best loss over α with correction at β1 = {b1:g}: "
-                + ", ".join(f"β2 {b2:g}: {value:.2f}" for b2, value in zip(BETA2S, bests))
+                + ", ".join(
+                    f"β2 {b2:g}: {value:.2f}" for b2, value in zip(BETA2S, bests, strict=True)
+                )
                 + f", spread {100 * spread:.0f}% (need < 15%)",
                 spread < 0.15,
             )
-    for ax, b1 in zip(axes, BETA1S):
-        for b2, colour in zip(BETA2S, ("C0", "C1", "C2")):
+    for ax, b1 in zip(axes, BETA1S, strict=True):
+        for b2, colour in zip(BETA2S, ("C0", "C1", "C2"), strict=True):
             for corrected, style in ((True, "-"), (False, "--")):
                 values = [loss.get((b1, b2, corrected, a), np.nan) for a in alphas]
                 label = f"β2 = {b2:g}, {'with' if corrected else 'without'} correction"

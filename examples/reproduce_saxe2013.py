@@ -94,7 +94,7 @@ def steps_to_criterion(depth: int, init_name: str, c: float, seed: int) -> float
     rng = np.random.default_rng(seed)
     X, Y, _, _ = task(rng)
     widths = [DIM] + [HIDDEN] * (depth - 1) + [DIM]
-    weights = [INITS[init_name](shape, rng) for shape in zip(widths[:-1], widths[1:])]
+    weights = [INITS[init_name](shape, rng) for shape in zip(widths[:-1], widths[1:], strict=True)]
     losses = gradient_descent(weights, X, Y, c / depth, BUDGET)
     return len(losses) - 1 if losses[-1] < CRITERION * losses[0] else np.inf
 
@@ -109,13 +109,13 @@ def main():
     half_times = [
         int(np.argmax(strengths[:, k] >= SINGULAR_VALUES[k] / 2)) + 1 for k in range(TOP_MODES)
     ]
-    products = [t * s for t, s in zip(half_times, SINGULAR_VALUES)]
+    products = [t * s for t, s in zip(half_times, SINGULAR_VALUES[:TOP_MODES], strict=True)]
     mean = np.mean(products)
     claims.check(
         "modes_in_order",
         f"steps to half strength of the top {TOP_MODES} modes {half_times} for s = "
         f"{[float(s) for s in SINGULAR_VALUES[:TOP_MODES]]} (need strictly increasing)",
-        all(a < b for a, b in zip(half_times, half_times[1:])),
+        all(a < b for a, b in zip(half_times, half_times[1:], strict=False)),
     )
     claims.check(
         "half_time_times_s_constant",
