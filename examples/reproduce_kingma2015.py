@@ -37,7 +37,7 @@ METHODS = {
     "Adam": lambda params, lr: optim.Adam(params, lr=lr),
 }
 ALPHA_GRIDS = {
-    "SGD Nesterov": [0.3, 1.0, 3.0, 10.0],
+    "SGD Nesterov": [0.3, 1.0, 3.0, 10.0, 30.0],
     "AdaGrad": [0.1, 0.3, 1.0, 3.0],
     "RMSProp": [0.03, 0.1, 0.3, 1.0],
     "Adam": [0.3, 1.0, 3.0, 10.0],
