@@ -144,7 +144,7 @@ def figure_4(claims: Claims, args, X, axes) -> None:
     if not claims.needs_full_run(
         "corrected_best_loss_flat_in_beta2", "with correction the best loss varies little over β2"
     ):
-        # β1 = 0 (no momentum) is noisier over 10 epochs: 6–18% over seeds 0–4, so a wider band
+        # β1 = 0 (no momentum) is noisier over 10 epochs (up to 18% seen in seeds 0–4): a wider band
         for b1, allowed in ((0.0, 0.25), (0.9, 0.15)):
             bests = [min(loss[b1, b2, True, a] for a in alphas) for b2 in BETA2S]
             spread = max(bests) / min(bests) - 1

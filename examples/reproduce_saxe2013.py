@@ -153,7 +153,7 @@ def main():
         orthogonal, gaussian = best_steps["orthogonal"], best_steps["scaled Gaussian"]
         deep_enough = orthogonal[1:]  # D = 2 (one hidden layer) is not deep: about 2× faster
         # ≤ 2× holds on most seeds; a lucky step size at D = 4 (seed 4: 5 steps vs 13 at D = 8)
-        # breaks it, so the band is 3×, against Gaussian's growth of ≥ 20× and a failure at 32
+        # breaks it, so the band is 3×; Gaussian's steps grow several-fold per doubling instead
         claims.check(
             "orthogonal_depth_independent",
             f"orthogonal init, best steps at depths {depths}: {orthogonal} (need max/min ≤ 3 "
