@@ -2,7 +2,8 @@
 
 Fig. 1 trains multi-class logistic regression on MNIST with minibatches of 128 and the step
 size decayed as α_t = α/√t, α tuned for each method, and finds Adam's training loss the
-lowest, level with SGD with Nesterov momentum and below AdaGrad and RMSProp. Fig. 4 trains
+lowest, level with SGD with Nesterov momentum ("similar convergence") and below AdaGrad
+and RMSProp. Fig. 4 trains
 an autoencoder (a VAE) over a grid of β1 ∈ {0, 0.9}, β2 ∈ {0.99, 0.999, 0.9999} and step
 sizes, with and without the bias correction of the moments: without it, β2 close to 1 makes
 the first steps far too large (r ≈ (1 − β2^t) g² is tiny, so ε s/√r is huge) and training
@@ -13,8 +14,8 @@ What differs here: the bundled digits (1,438 images of 8×8) instead of MNIST, 2
 for Fig. 1; for Fig. 4 a plain autoencoder 64 → 16 (tanh) → 64 (sigmoid) with squared
 error, 10 epochs, α ∈ {1e-3, 3e-3, 1e-2, 3e-2, 1e-1}. Adam without correction is Adam with the
 step size α(1 − β1^t)/√(1 − β2^t) and δ/√(1 − β2^t) in step t, which undoes its
-correction exactly. What the learner should see: in Fig. 1 Adam's curve lowest at each
-method's best α; in Fig. 4 the uncorrected β2 = 0.9999 curve far above the rest at large α.
+correction exactly. What the learner should see: in Fig. 1 Adam's curve with SGD-Nesterov's,
+below AdaGrad's and RMSProp's, at each method's best α; in Fig. 4 the uncorrected β2 = 0.9999 curve far above the rest at large α.
 
     python examples/reproduce_kingma2015.py [--fast] [--seed N] [--out DIR]
 """
@@ -111,13 +112,21 @@ def figure_1(claims: Claims, args, X, y, ax) -> None:
         )
     ax.set(xlabel="epoch", ylabel="training loss (log)", title="Fig. 1: logistic regression, α/√t")
     ax.legend()
-    others = {method: loss for method, loss in best.items() if method != "Adam"}
+    # the paper: Adam "similar" to SGD-Nesterov, both faster than AdaGrad (and RMSProp);
+    # Adam strictly lowest holds on 9 of seeds 0–9 (seed 9: SGD-Nesterov 0.040 vs 0.044)
+    adaptive = min(best["AdaGrad"], best["RMSProp"])
     claims.check(
-        "adam_lowest_training_loss",
+        "adam_below_adagrad_rmsprop",
         f"training loss after {epochs} epochs at each method's best α: Adam {best['Adam']:.3f}, "
-        + ", ".join(f"{method} {loss:.3f}" for method, loss in others.items())
-        + " (need Adam lowest)",
-        best["Adam"] < min(others.values()),
+        f"AdaGrad {best['AdaGrad']:.3f}, RMSProp {best['RMSProp']:.3f} (need Adam ≤ the lower "
+        "of the two / 1.5)",
+        best["Adam"] <= adaptive / 1.5,
+    )
+    claims.check(
+        "adam_level_with_nesterov",
+        f"Adam {best['Adam']:.3f}, SGD Nesterov {best['SGD Nesterov']:.3f} (need Adam ≤ 1.25 × "
+        "SGD Nesterov)",
+        best["Adam"] <= 1.25 * best["SGD Nesterov"],
     )
 
 
@@ -173,7 +182,7 @@ def main():
     claims = Claims(args.fast)
     X, y = data.load_digits("train")
     figure, axes = plt.subplots(1, 3, figsize=(17, 4.6), layout="constrained")
-    if not claims.needs_full_run("adam_lowest_training_loss", "Fig. 1 needs the tuned runs"):
+    if not claims.needs_full_run("adam_below_adagrad_rmsprop", "Fig. 1 needs the tuned runs"):
         figure_1(claims, args, X, y, axes[0])
     figure_4(claims, args, X, axes[1:])
     figure.suptitle("Kingma & Ba 2015 on the digits")
