@@ -151,6 +151,17 @@ sys.meta_path.insert(0, Block())
 """
 
 
+def run_with_extras_blocked(code: str, timeout: int = 120) -> subprocess.CompletedProcess:
+    """``code`` run by a fresh Python in which tqdm, graphviz and matplotlib cannot be imported."""
+    return subprocess.run(
+        [sys.executable, "-c", BLOCKER.format(extras=EXTRAS) + code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=timeout,
+    )
+
+
 @pytest.mark.parametrize(
     "code",
     [
@@ -167,29 +178,14 @@ sys.meta_path.insert(0, Block())
 )
 def test_the_package_works_with_the_extras_blocked(code):
     """tqdm, graphviz and matplotlib made unimportable: the package still imports and trains."""
-    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
-    program = BLOCKER.format(extras=EXTRAS) + code
-    completed = subprocess.run(
-        [sys.executable, "-c", program],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-    )
+    completed = run_with_extras_blocked(code)
     assert completed.returncode == 0, completed.stderr
-    blocked = subprocess.run(
-        [sys.executable, "-c", BLOCKER.format(extras=EXTRAS) + "import tqdm"],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=60,
-    )
+    blocked = run_with_extras_blocked("import tqdm", timeout=60)
     assert "blocked for this test" in blocked.stderr  # the blocker itself works
 
 
 def test_an_extra_missing_gives_an_error_naming_it():
-    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
-    program = BLOCKER.format(extras=EXTRAS) + (
+    completed = run_with_extras_blocked(
         "import tinygrad_ch8 as tg\n"
         "from tinygrad_ch8 import data, nn, optim, training\n"
         "X = tg.randn(8, 2, rng=0).numpy(); y = (X[:, 0] > 0).astype('int64')\n"
@@ -198,24 +194,10 @@ def test_an_extra_missing_gives_an_error_naming_it():
         "training.train_classifier(model, optim.SGD(model.parameters(), lr=0.1), loader, 1, "
         "progress=True)\n"
     )
-    completed = subprocess.run(
-        [sys.executable, "-c", program],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-    )
     assert completed.returncode != 0 and "pip install tqdm" in completed.stderr
-    drawing = BLOCKER.format(extras=EXTRAS) + (
+    completed = run_with_extras_blocked(
         "import tinygrad_ch8 as tg\n"
         "x = tg.Tensor([1.0], requires_grad=True)\n"
         "tg.viz.draw_graph((x * x).sum())\n"
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", drawing],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
     )
     assert completed.returncode != 0 and "pip install graphviz" in completed.stderr
