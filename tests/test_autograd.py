@@ -175,6 +175,46 @@ def test_gradients_accumulate_over_two_backward_calls(device):
     np.testing.assert_allclose(x.grad.numpy(), 2 * np.array([1.0, -2.0, 3.0]) + 3.0)
 
 
+def test_accumulation_adds_in_place_only_where_no_one_else_sees_the_old_gradient(device):
+    """PyTorch's rule: .grad's array is reused when only its leaf refers to it; a gradient the
+    user holds (the Tensor or its array) keeps its values, and under create_graph the sum is
+    a new tensor in the graph."""
+    x = leaf([1.0, -2.0, 3.0], device)
+    (x * 2.0).sum().backward()
+    first_array = id(x.grad.data)
+    (x * 3.0).sum().backward()
+    assert id(x.grad.data) == first_array  # added in place: nothing else held it
+    np.testing.assert_allclose(x.grad.numpy(), [5.0, 5.0, 5.0])
+
+    held = x.grad
+    (x * 1.0).sum().backward()
+    np.testing.assert_allclose(held.numpy(), [5.0, 5.0, 5.0])  # the user's tensor is unchanged
+    np.testing.assert_allclose(x.grad.numpy(), [6.0, 6.0, 6.0])
+    assert x.grad is not held
+
+    held_array = x.grad.data
+    (x * 1.0).sum().backward()
+    np.testing.assert_allclose(tg.Tensor.from_array(held_array).numpy(), [6.0, 6.0, 6.0])
+    np.testing.assert_allclose(x.grad.numpy(), [7.0, 7.0, 7.0])
+    del held, held_array
+
+    (x * x).sum().backward(create_graph=True)
+    assert x.grad.requires_grad  # 7 + 2x, recorded: a second derivative can flow through it
+    (g,) = tg.grad(x.grad.sum(), x)
+    np.testing.assert_allclose(g.numpy(), [2.0, 2.0, 2.0])
+
+
+def test_two_leaves_never_share_a_gradient_array():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    seed = np.ones(2)
+    for _ in range(3):
+        (a + b).backward(seed)
+        assert a.grad.data is not b.grad.data and a.grad.data is not seed
+    a.grad.data[0] = 100.0
+    np.testing.assert_allclose(b.grad.numpy(), [3.0, 3.0])
+    np.testing.assert_allclose(seed, [1.0, 1.0])
+
+
 def test_a_shared_subexpression_gets_the_sum_of_its_uses():
     x = leaf([2.0])
     h = x * x
@@ -192,6 +232,26 @@ def test_no_grad_records_nothing_and_enable_grad_records_inside_it():
     assert z.grad_fn is not None and z.requires_grad
     w = x * 2
     assert w.grad_fn is not None
+
+
+def test_no_grad_and_enable_grad_decorate_functions_as_in_pytorch():
+    x = leaf([1.0, 2.0])
+
+    @tg.no_grad()
+    def scaled(t, depth):  # recursion: each call enters its own context
+        inner = scaled(t, depth - 1) if depth else t
+        assert not tg.autograd.is_grad_enabled()
+        return inner * 2
+
+    @tg.enable_grad()
+    def recorded(t):
+        return t * 2
+
+    assert scaled(x, 3).grad_fn is None
+    assert tg.autograd.is_grad_enabled()
+    with tg.no_grad():
+        assert recorded(x).grad_fn is not None
+        assert not tg.autograd.is_grad_enabled()
 
 
 def test_retain_graph_allows_a_second_pass():

@@ -835,3 +835,48 @@ def test_fused_ops_equal_their_composition_to_the_last_bit(fused, composed, shap
     ):
         assert got.dtype == np.float32
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+def _composite_cross_entropy(logits, labels, reduction="mean"):
+    """What ``F.cross_entropy`` computed before ``ops.CrossEntropy``: log-softmax, pick, sum, divide."""
+    picked = F.log_softmax(logits, axis=1)[np.arange(logits.shape[0]), labels].sum()
+    return picked / -logits.shape[0] if reduction == "mean" else -picked
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_fused_cross_entropy_equals_its_composite_to_the_last_bit(reduction):
+    """Value, gradient and Hessian-vector product, in float64 bit for bit, with a masked (−∞)
+    logit among them; in float32 within round-off."""
+    rng = np.random.default_rng(5)
+    logits = rng.standard_normal((6, 4)) * 3
+    logits[2, 1] = -np.inf  # a masked class: probability 0, gradient 0
+    labels = np.array([0, 3, 2, 1, 1, 0])
+    direction = rng.standard_normal(logits.shape)
+    direction[2, 1] = 0.0
+    for dtype in (np.float64, np.float32):
+        results = []
+        for loss in (F.cross_entropy, _composite_cross_entropy):
+            x = tg.Tensor(logits.astype(dtype), requires_grad=True)
+            value = loss(x, labels, reduction=reduction)
+            value.backward()
+            _, product = tg.autograd.hvp(
+                lambda z, loss=loss: loss(z, labels, reduction=reduction),
+                logits.astype(dtype),
+                direction.astype(dtype),
+            )
+            results.append([value.numpy(), x.grad.numpy(), product.numpy()])
+        fused, composite = results
+        assert F.cross_entropy(tg.Tensor(logits), labels).grad_fn is None  # no input requires grad
+        for got, want in zip(fused, composite, strict=True):
+            assert np.all(np.isfinite(got)) and got.dtype == dtype
+            if dtype == np.float64:
+                np.testing.assert_array_equal(got, want)
+            else:
+                np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+def test_cross_entropy_with_class_indices_is_one_node():
+    x = tg.Tensor(np.zeros((3, 2)), requires_grad=True)
+    loss = F.cross_entropy(x, [0, 1, 1])
+    assert isinstance(loss.grad_fn, ops.CrossEntropy)
+    assert loss.grad_fn.inputs == (x,)

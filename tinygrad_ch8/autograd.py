@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import sys
 
 from . import backend, ops
 from .grad_mode import (
@@ -93,7 +94,9 @@ def _run(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=N
     wanted = None if inputs is None else {id(x) for x in inputs}
     at_output = {}  # Function -> gradient of its output
     found = {}  # id(input) -> gradient, for grad()
-    stored = set()  # ids of the arrays handed to leaves' .grad in this pass
+    # ids of the arrays that a leaf's .grad must not take without a copy: the caller's seeds and
+    # those already handed to another leaf in this pass
+    stored = {id(g.data) for g in grad_outputs}
     hooked_leaves = {}  # leaf -> its gradient, held back until the pass is over for its hooks
     anomaly = is_anomaly_enabled()
     with set_grad_enabled(create_graph):
@@ -174,13 +177,37 @@ def _run_hooks(tensor: Tensor, gradient: Tensor) -> Tensor:
 def _store_leaf_grad(leaf: Tensor, gx: Tensor, stored: set) -> None:
     """Add ``gx`` into ``leaf.grad``. A gradient array that another leaf already holds, or a view
     of another array, is copied first, so that changing one ``.grad`` in place changes no other."""
-    if leaf.grad is not None:
+    if leaf.grad is None:
+        if id(gx.data) in stored or getattr(gx.data, "base", None) is not None:
+            gx = Tensor.from_array(gx.data.copy()) if not gx.requires_grad else gx + 0
+        stored.add(id(gx.data))
+        leaf.grad = gx
+    elif _adds_in_place(leaf, gx):
+        leaf.grad.data += gx.data
+    else:
         leaf.grad = leaf.grad + gx
-        return
-    if id(gx.data) in stored or getattr(gx.data, "base", None) is not None:
-        gx = Tensor.from_array(gx.data.copy()) if not gx.requires_grad else gx + 0
-    stored.add(id(gx.data))
-    leaf.grad = gx
+
+
+def _adds_in_place(leaf: Tensor, gx: Tensor) -> bool:
+    """Whether ``gx`` may be added into the array of ``leaf.grad`` in place.
+
+    PyTorch's rule: in place when no graph is recorded and nothing but the leaf refers to its
+    old gradient, so no one can see it change; otherwise a new tensor (a user's ``g = w.grad``
+    keeps its values). Each object's references are three when nothing else holds it: the
+    attribute it hangs on, the local name here and getrefcount's argument. Skipping the op
+    saves a node per parameter and step, much of a small network's step.
+    """
+    held = leaf.grad
+    array = held.data
+    return (
+        not gx.requires_grad
+        and not held.requires_grad
+        and sys.getrefcount(held) == 3
+        and sys.getrefcount(array) == 3
+        and array.dtype is gx.data.dtype  # usually one object; an equal copy takes the other way
+        and array.shape == gx.data.shape
+        and getattr(array, "base", None) is None
+    )
 
 
 def _seed_gradients(outputs, grad_outputs) -> list:
@@ -200,9 +227,6 @@ def _seed_gradients(outputs, grad_outputs) -> list:
                 raise ValueError(
                     f"backward: the gradient has shape {g.shape} but the output has shape {out.shape}"
                 )
-            # the pass may hand this very array to a leaf's .grad: keep the caller's apart
-            if not g.requires_grad:
-                g = Tensor.from_array(g.data.copy())
         seeds.append(g)
     return seeds
 

@@ -231,28 +231,12 @@ def as_array(data, dtype=None, device: str | None = None, copy: bool = True):
 
 
 def scalar_array(value, dtype, like):
-    """A 0-d array holding ``value`` with ``dtype`` (None: the default dtype) on the device of ``like``.
-
-    The arrays are cached and read-only where the backend allows it: Python numbers in
-    expressions (``1 - y``, ``x / n``) repeat, and making a 0-d array costs more than the
-    arithmetic it takes part in on a small tensor.
-    """
-    dtype = _default_dtype if dtype is None else dtype
-    if value == 0 and type(value) is float:  # 0.0 == -0.0 as keys, but the sign matters
-        return array_module(like).asarray(value, dtype=dtype)
-    key = (type(value), value, dtype, type(like))
-    array = _scalar_arrays.get(key)
-    if array is None:
-        if len(_scalar_arrays) >= 1024:  # many distinct numbers: start again rather than grow
-            _scalar_arrays.clear()
-        array = array_module(like).asarray(value, dtype=dtype)
-        if array_module(like) is numpy:
-            array.flags.writeable = False
-        _scalar_arrays[key] = array
+    """A read-only 0-d array (where the backend allows it) holding ``value`` with ``dtype`` (None:
+    the default dtype) on the device of ``like``: the array of a Python number in an expression."""
+    array = array_module(like).asarray(value, dtype=_default_dtype if dtype is None else dtype)
+    if array_module(like) is numpy:
+        array.flags.writeable = False
     return array
-
-
-_scalar_arrays: dict = {}
 
 
 # Below this many elements a broadcast is cheaper copied than viewed (see ``broadcast``).

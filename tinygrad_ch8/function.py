@@ -6,8 +6,9 @@ are recorded and some input requires one, links the result to the Function
 gradient per input, written with Tensor ops: run under ``enable_grad`` it records a graph of
 its own, which is what makes second derivatives (Hessian-vector products) possible.
 
-A Function holds its output only through a weak reference: output -> grad_fn -> output
-would otherwise be a cycle that only the garbage collector could free.
+A Function whose backward reads its output (exp, tanh, σ) holds it only through a weak
+reference: output -> grad_fn -> output would otherwise be a cycle that only the garbage
+collector could free.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ class Function:
     inputs: tuple | None = None
     needs_input_grad: tuple = ()
     hooked = False  # set when the output has gradient hooks or retains its gradient
+    # Whether backward reads ``self.output``: only then is the weak reference to it made (a hook
+    # makes it too). Every op skipping it is one Python object fewer per node for the garbage
+    # collector to walk, which in a long graph costs more than the op itself.
+    saves_output = False
+    output_ref = None
 
     def __call__(self, *inputs):
         if len(inputs) == 2:  # most ops are binary: compare the operands' array types, cheaply
@@ -58,17 +64,17 @@ class Function:
         output = Tensor.__new__(Tensor)  # Tensor.from_array(y), inlined: this runs for every op
         output.data = y
         if grad_mode._recording:
-            for x in inputs:
-                if x.requires_grad:
-                    self.inputs = inputs
-                    self.needs_input_grad = tuple([x.requires_grad for x in inputs])
+            needs_input_grad = tuple([x.requires_grad for x in inputs])
+            if True in needs_input_grad:
+                self.inputs = inputs
+                self.needs_input_grad = needs_input_grad
+                if self.saves_output:
                     self.output_ref = weakref.ref(output)
-                    # an op can only consume tensors that exist, so it is numbered after every
-                    # op that made its inputs: backward orders the graph by this number
-                    self.sequence_number = next(_sequence_numbers)
-                    output.requires_grad = True
-                    output.grad_fn = self
-                    break
+                # an op can only consume tensors that exist, so it is numbered after every
+                # op that made its inputs: backward orders the graph by this number
+                self.sequence_number = next(_sequence_numbers)
+                output.requires_grad = True
+                output.grad_fn = self
         return output
 
     @property
@@ -77,8 +83,9 @@ class Function:
 
     @property
     def output(self):
-        """The Tensor this Function produced (alive while anything uses the graph)."""
-        return self.output_ref()
+        """The Tensor this Function produced (alive while anything uses the graph), for ops that
+        save it and for outputs with hooks; None otherwise."""
+        return None if self.output_ref is None else self.output_ref()
 
     @property
     def released(self) -> bool:
@@ -89,12 +96,12 @@ class Function:
 
         Everything else on the instance is the engine's bookkeeping (inputs, which of them
         need a gradient, the output's weak reference, the op's number in the order of
-        recording); ``viz.draw_graph`` labels ops with this.
+        recording, arrays kept from the forward); ``viz.draw_graph`` labels ops with this.
         """
         return {
             name: value
             for name, value in vars(self).items()
-            if name not in ("inputs", "needs_input_grad", "output_ref", "sequence_number")
+            if name not in ("inputs", "needs_input_grad", "output_ref", "sequence_number", "saved")
         }
 
     def release(self) -> None:

@@ -96,9 +96,13 @@ def cross_entropy(
             f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing}"
         )
     _check_reduction("cross_entropy", reduction)
-    log_probs = log_softmax(logits, axis=1)
     n, classes = logits.shape
-    if isinstance(target, Tensor) and backend.is_float(target.dtype):
+    soft_targets = isinstance(target, Tensor) and backend.is_float(target.dtype)
+    if not soft_targets and reduction != "none" and not label_smoothing:
+        # the common case in one node; it computes what the lines below would, to the last bit
+        return ops.CrossEntropy(_class_indices(target, n, classes, logits.device), reduction)(logits)
+    log_probs = log_softmax(logits, axis=1)
+    if soft_targets:
         if target.shape != logits.shape:
             raise ValueError(
                 f"cross_entropy: soft targets must have the logits' shape {logits.shape}, got {target.shape}"

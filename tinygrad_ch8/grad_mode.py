@@ -20,29 +20,37 @@ def is_grad_enabled() -> bool:
     return _recording
 
 
-@contextlib.contextmanager
-def _set_recording(enabled: bool):
-    global _recording
-    previous, _recording = _recording, enabled
-    try:
-        yield
-    finally:
-        _recording = previous
+class set_grad_enabled(contextlib.ContextDecorator):
+    """Context manager, and decorator as in PyTorch: record a graph inside when ``enabled`` is
+    true, and restore the setting before it afterwards.
+
+    A class rather than a ``contextlib`` generator: every backward pass and every optimizer
+    step enters one, and a generator-based context costs several times more to enter and leave.
+    """
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+
+    def _recreate_cm(self):  # a decorated function that recurses needs one context per call
+        return type(self)(self.enabled)
+
+    def __enter__(self):
+        global _recording
+        self.previous, _recording = _recording, self.enabled
+
+    def __exit__(self, *exception):
+        global _recording
+        _recording = self.previous
 
 
-def no_grad():
-    """Context manager: ops inside record no graph (optimizer updates, evaluation)."""
-    return _set_recording(False)
+def no_grad() -> set_grad_enabled:
+    """Context manager (or decorator): ops inside record no graph (optimizer updates, evaluation)."""
+    return set_grad_enabled(False)
 
 
-def enable_grad():
-    """Context manager: ops inside record a graph, even within ``no_grad``."""
-    return _set_recording(True)
-
-
-def set_grad_enabled(enabled: bool):
-    """Context manager: record a graph when ``enabled`` is true."""
-    return _set_recording(enabled)
+def enable_grad() -> set_grad_enabled:
+    """Context manager (or decorator): ops inside record a graph, even within ``no_grad``."""
+    return set_grad_enabled(True)
 
 
 def is_anomaly_enabled() -> bool:

@@ -13,6 +13,7 @@ stays float64; float dtypes that meet follow NumPy's promotion.
 
 from __future__ import annotations
 
+import weakref
 from typing import NamedTuple
 
 from . import backend, grad_mode
@@ -200,7 +201,7 @@ class Tensor:
         if type(other) is float or type(other) is int or type(other) is bool:
             float_self = self.data.dtype.kind == "f"
             dtype = self.data.dtype if float_self or type(other) is not float else None
-            return Tensor.from_array(backend.scalar_array(other, dtype, self.data))
+            return _scalar_tensor(other, dtype, self.data)
         if backend.is_array(other):
             return Tensor.from_array(other)
         if backend.is_numpy_scalar(other):  # e.g. numpy.float32(2): a 0-d array keeps its dtype
@@ -235,7 +236,7 @@ class Tensor:
         self._check_hookable("retain_grad")
         if self.grad_fn is not None:
             self.retains_grad = True
-            self.grad_fn.hooked = True
+            self._mark_hooked()
 
     def register_hook(self, hook) -> HookHandle:
         """Call ``hook(gradient)`` whenever a backward pass computes the gradient of this tensor.
@@ -248,9 +249,14 @@ class Tensor:
         if "gradient_hooks" not in vars(self):
             self.gradient_hooks = []
         if self.grad_fn is not None:
-            self.grad_fn.hooked = True
+            self._mark_hooked()
         self.gradient_hooks.append(hook)
         return HookHandle(self.gradient_hooks, hook)
+
+    def _mark_hooked(self) -> None:
+        """Tell the op that made this tensor to hand it its gradient during backward."""
+        self.grad_fn.hooked = True
+        self.grad_fn.output_ref = weakref.ref(self)
 
     def _check_hookable(self, method: str) -> None:
         if not self.requires_grad:
@@ -751,6 +757,28 @@ def _check_matmul(a: Tensor, b: Tensor) -> None:
             f"matmul: shapes {a.shape} and {b.shape} do not fit: the last axis of the first ({inner_a}) "
             f"must equal the {'only' if b.ndim == 1 else 'second-to-last'} axis of the second ({inner_b})"
         )
+
+
+def _scalar_tensor(value, dtype, like) -> Tensor:
+    """A constant Tensor holding the Python number ``value`` (``backend.scalar_array``), cached.
+
+    Python numbers in expressions (``1 - y``, ``x / n``) repeat, and making a tensor for each
+    costs more than the arithmetic it takes part in on a small tensor; every such tensor also
+    stays alive as an op's input, one more object per node for the garbage collector to walk.
+    The tensors are shared, so nothing may change them: their arrays are read-only.
+    """
+    if value == 0 and type(value) is float:  # 0.0 == -0.0 as keys, but the sign matters
+        return Tensor.from_array(backend.scalar_array(value, dtype, like))
+    key = (type(value), value, dtype, type(like))
+    tensor = _scalar_tensors.get(key)
+    if tensor is None:
+        if len(_scalar_tensors) >= 1024:  # many distinct numbers: start again rather than grow
+            _scalar_tensors.clear()
+        tensor = _scalar_tensors[key] = Tensor.from_array(backend.scalar_array(value, dtype, like))
+    return tensor
+
+
+_scalar_tensors: dict = {}
 
 
 def _as_index(index, like):
