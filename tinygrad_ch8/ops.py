@@ -183,8 +183,8 @@ class ReLU(Function):
         return backend.array_module(x).maximum(x, 0)
 
     def backward(self, gy):
-        x = self.inputs[0].data
-        return (gy * _constant((x > 0).astype(x.dtype)),)
+        # a boolean mask: the product casts it inside NumPy's loop, with no float copy of it
+        return (gy * _constant(self.inputs[0].data > 0),)
 
 
 # ---------------------------------------------------------------- reductions and broadcasting
