@@ -17,7 +17,7 @@ import functools
 import operator
 import sys
 
-from . import backend, ops
+from . import backend, grad_mode, ops
 from .grad_mode import (
     check_finite,
     detect_anomaly,
@@ -53,10 +53,10 @@ def _topological_order(outputs) -> list:
     the reachable Functions and a sort orders them, with no recursion and no second visit.
     """
     reached = set()
-    stack = [t.grad_fn for t in outputs if t.grad_fn is not None]
+    stack = [t.grad_fn for t in outputs]
     while stack:
         fn = stack.pop()
-        if fn in reached:
+        if fn is None or fn in reached:
             continue
         if fn.inputs is None:
             raise RuntimeError(
@@ -96,11 +96,15 @@ def _run(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=N
     found = {}  # id(input) -> gradient, for grad()
     # ids of the arrays that a leaf's .grad must not take without a copy: the caller's seeds and
     # those already handed to another leaf in this pass
-    stored = {id(g.data) for g in grad_outputs}
+    stored = set()
     hooked_leaves = {}  # leaf -> its gradient, held back until the pass is over for its hooks
-    anomaly = is_anomaly_enabled()
+    anomaly = grad_mode._anomaly_detection
     with set_grad_enabled(create_graph):
-        for out, g in zip(outputs, grad_outputs, strict=True):
+        # indexing rather than zip(strict=...), which parses its keyword on every call: half a
+        # microsecond, as much as the rest of an edge's work; the loops below run per node
+        for i, out in enumerate(outputs):
+            g = grad_outputs[i]
+            stored.add(id(g.data))
             if out.grad_fn is not None:
                 _accumulate(at_output, out.grad_fn, g)
             if wanted is not None and id(out) in wanted:
@@ -124,8 +128,10 @@ def _run(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=N
                 raise FloatingPointError(
                     f"anomaly detected: the backward of {fn.name}{fn.shapes_of(fn.inputs)} produced NaN or Inf"
                 ) from error
-            for x, gx, needed in zip(fn.inputs, gxs, fn.needs_input_grad, strict=False):
-                if gx is None or not needed:
+            needs_input_grad = fn.needs_input_grad
+            for i, x in enumerate(fn.inputs):
+                gx = gxs[i]
+                if gx is None or not needs_input_grad[i]:
                     continue
                 # `is not` first: comparing dtypes by value is slow, and they are usually one object
                 if gx.data.shape != x.data.shape or gx.data.dtype is not x.data.dtype:

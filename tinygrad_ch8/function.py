@@ -43,14 +43,20 @@ class Function:
     output_ref = None
 
     def __call__(self, *inputs):
-        if len(inputs) == 2:  # most ops are binary: compare the operands' array types, cheaply
-            arrays = (inputs[0].data, inputs[1].data)
+        # most ops are binary or unary: those get their arrays and flags without a loop, and
+        # operands of one array type skip the device check
+        if len(inputs) == 2:
+            first, second = inputs
+            arrays = (first.data, second.data)
+            needs_input_grad = (first.requires_grad, second.requires_grad)
             if type(arrays[0]) is not type(arrays[1]):
                 _check_same_device(self, arrays)
         elif len(inputs) == 1:
             arrays = (inputs[0].data,)
+            needs_input_grad = (inputs[0].requires_grad,)
         else:
             arrays = [x.data for x in inputs]
+            needs_input_grad = tuple([x.requires_grad for x in inputs])
             _check_same_device(self, arrays)
         try:
             y = self.forward(*arrays)
@@ -63,18 +69,16 @@ class Function:
             check_finite(y, f"the forward of {self.name}{self.shapes_of(inputs)}")
         output = Tensor.__new__(Tensor)  # Tensor.from_array(y), inlined: this runs for every op
         output.data = y
-        if grad_mode._recording:
-            needs_input_grad = tuple([x.requires_grad for x in inputs])
-            if True in needs_input_grad:
-                self.inputs = inputs
-                self.needs_input_grad = needs_input_grad
-                if self.saves_output:
-                    self.output_ref = weakref.ref(output)
-                # an op can only consume tensors that exist, so it is numbered after every
-                # op that made its inputs: backward orders the graph by this number
-                self.sequence_number = next(_sequence_numbers)
-                output.requires_grad = True
-                output.grad_fn = self
+        if grad_mode._recording and True in needs_input_grad:
+            self.inputs = inputs
+            self.needs_input_grad = needs_input_grad
+            if self.saves_output:
+                self.output_ref = weakref.ref(output)
+            # an op can only consume tensors that exist, so it is numbered after every op that
+            # made its inputs: backward orders the graph by this number
+            self.sequence_number = next(_sequence_numbers)
+            output.requires_grad = True
+            output.grad_fn = self
         return output
 
     @property
