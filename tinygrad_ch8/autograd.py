@@ -181,31 +181,25 @@ def _run_hooks(tensor: Tensor, gradient: Tensor) -> Tensor:
 
 
 def _store_leaf_grad(leaf: Tensor, gx: Tensor, stored: set) -> None:
-    """Add ``gx`` into ``leaf.grad``. A gradient array that another leaf already holds, or a view
-    of another array, is copied first, so that changing one ``.grad`` in place changes no other."""
-    if leaf.grad is None:
+    """Add ``gx`` into ``leaf.grad``.
+
+    A first gradient is stored as it is, unless another leaf already holds its array or it is a
+    view of another array: then it is copied, so that changing one ``.grad`` in place changes no
+    other. A later one is added in place, PyTorch's rule, when no graph is recorded and nothing
+    but the leaf refers to the old gradient or its array, so no one can see it change: that
+    saves an op per parameter and step. Otherwise the sum is a new tensor (a user's
+    ``g = w.grad`` keeps its values). The references counted for each object, when nothing else
+    holds it: the attribute it hangs on, the local name here and getrefcount's argument.
+    """
+    held = leaf.grad
+    if held is None:
         if id(gx.data) in stored or getattr(gx.data, "base", None) is not None:
             gx = Tensor.from_array(gx.data.copy()) if not gx.requires_grad else gx + 0
         stored.add(id(gx.data))
         leaf.grad = gx
-    elif _adds_in_place(leaf, gx):
-        leaf.grad.data += gx.data
-    else:
-        leaf.grad = leaf.grad + gx
-
-
-def _adds_in_place(leaf: Tensor, gx: Tensor) -> bool:
-    """Whether ``gx`` may be added into the array of ``leaf.grad`` in place.
-
-    PyTorch's rule: in place when no graph is recorded and nothing but the leaf refers to its
-    old gradient, so no one can see it change; otherwise a new tensor (a user's ``g = w.grad``
-    keeps its values). Each object's references are three when nothing else holds it: the
-    attribute it hangs on, the local name here and getrefcount's argument. Skipping the op
-    saves a node per parameter and step, much of a small network's step.
-    """
-    held = leaf.grad
+        return
     array = held.data
-    return (
+    if (
         not gx.requires_grad
         and not held.requires_grad
         and sys.getrefcount(held) == 3
@@ -213,7 +207,10 @@ def _adds_in_place(leaf: Tensor, gx: Tensor) -> bool:
         and array.dtype is gx.data.dtype  # usually one object; an equal copy takes the other way
         and array.shape == gx.data.shape
         and getattr(array, "base", None) is None
-    )
+    ):
+        array += gx.data
+    else:
+        leaf.grad = held + gx
 
 
 def _seed_gradients(outputs, grad_outputs) -> list:
@@ -229,7 +226,7 @@ def _seed_gradients(outputs, grad_outputs) -> list:
             g = Tensor.from_array(backend.array_module(out.data).ones_like(out.data))
         else:
             g = out._lift(g)
-            if g.shape != out.shape:
+            if g.data.shape != out.data.shape:
                 raise ValueError(
                     f"backward: the gradient has shape {g.shape} but the output has shape {out.shape}"
                 )
@@ -318,6 +315,11 @@ def _fresh_leaves(inputs):
 def hvp(fn, inputs, v) -> tuple:
     """Hessian-vector product Hv = ∇(∇f(x)·v) by double backward (Pearlmutter 1994).
 
+    The second pass is the vector-Jacobian product of the gradient g(x) = ∇f(x) with v:
+    vᵀ ∂g/∂x = (Hv)ᵀ, H being symmetric, which is ∇(g·v) without forming the scalar g·v. So
+    the pass starts from v itself and spends nothing on the products g ⊙ v, their sum and the
+    gradient of that sum (two full-size products per input).
+
     Args:
         fn: ``fn(*inputs)`` returns a scalar Tensor f.
         inputs: a Tensor (or array) or a sequence of them; they need not require grad.
@@ -337,19 +339,19 @@ def hvp(fn, inputs, v) -> tuple:
     with enable_grad():
         value = fn(*xs)
         gradients = grad(value, xs, create_graph=True, allow_unused=True)
-        directional = _total(
-            [(g * u).sum() for g, u in zip(gradients, vs, strict=False) if g is not None]
-        )
-        if directional is None or not directional.requires_grad:  # f is at most linear in x
-            products = [
-                Tensor.from_array(backend.array_module(x.data).zeros_like(x.data)) for x in xs
-            ]
-        else:
-            products = grad(directional, xs, allow_unused=True)
-            products = [
-                p if p is not None else Tensor.from_array(x.data * 0)
-                for p, x in zip(products, xs, strict=False)
-            ]
+    # a gradient that is missing or constant (f at most linear in that input) adds nothing to Hv
+    varying = [
+        (g, u) for g, u in zip(gradients, vs, strict=True) if g is not None and g.requires_grad
+    ]
+    products = (
+        grad([g for g, _ in varying], xs, grad_outputs=[u for _, u in varying], allow_unused=True)
+        if varying
+        else [None] * len(xs)
+    )
+    products = [
+        p if p is not None else Tensor.from_array(backend.array_module(x.data).zeros_like(x.data))
+        for p, x in zip(products, xs, strict=True)
+    ]
     return value.detach(), (products[0] if single else tuple(products))
 
 

@@ -100,7 +100,9 @@ def cross_entropy(
     soft_targets = isinstance(target, Tensor) and backend.is_float(target.dtype)
     if not soft_targets and reduction != "none" and not label_smoothing:
         # the common case in one node; it computes what the lines below would, to the last bit
-        return ops.CrossEntropy(_class_indices(target, n, classes, logits.device), reduction)(logits)
+        return ops.CrossEntropy(_class_indices(target, n, classes, logits.device), reduction)(
+            logits
+        )
     log_probs = log_softmax(logits, axis=1)
     if soft_targets:
         if target.shape != logits.shape:
