@@ -127,11 +127,9 @@ def cross_entropy(
 
 def _class_indices(target, n: int, classes: int, device: str):
     """``target`` as an integer array of ``n`` class indices in [0, classes), or a clear error."""
-    labels = (
-        target.data
-        if isinstance(target, Tensor)
-        else backend.as_array(target, device=device, copy=False)
-    )
+    labels = target.data if isinstance(target, Tensor) else target
+    if not (backend.is_array(labels) and backend.device_of(labels) == device):
+        labels = backend.as_array(labels, device=device, copy=False)
     if labels.shape != (n,) or backend.is_float(labels.dtype):
         raise ValueError(
             f"cross_entropy: target must be {n} integer class indices (shape ({n},)), "

@@ -22,6 +22,15 @@ def _constant(array) -> Tensor:
     return Tensor.from_array(array)
 
 
+def _times_constant(gy: Tensor, array) -> Tensor:
+    """gy ⊙ ``array`` for a locally constant array (a mask, a sign): a node only when the backward
+    is recorded; a first-order backward multiplies the arrays, which gives the same values
+    without the cost of an op."""
+    if grad_mode._recording:
+        return gy * _constant(array)
+    return _constant(backend.array_module(array).asarray(gy.data * array))  # 0-d: not a scalar
+
+
 # ---------------------------------------------------------------- arithmetic
 class Add(Function):
     """y = a + b;  ga = gy, gb = gy"""
@@ -141,7 +150,7 @@ class Abs(Function):
 
     def backward(self, gy):
         x = self.inputs[0].data
-        return (gy * _constant(backend.array_module(x).sign(x)),)
+        return (_times_constant(gy, backend.array_module(x).sign(x)),)
 
 
 class Tanh(Function):
@@ -184,7 +193,7 @@ class ReLU(Function):
 
     def backward(self, gy):
         # a boolean mask: the product casts it inside NumPy's loop, with no float copy of it
-        return (gy * _constant(self.inputs[0].data > 0),)
+        return (_times_constant(gy, self.inputs[0].data > 0),)
 
 
 # ---------------------------------------------------------------- reductions and broadcasting
@@ -436,7 +445,8 @@ class CrossEntropy(Function):
         shifted = x - m
         e = xp.exp(shifted)
         s = e.sum(axis=1, keepdims=True)
-        total = (shifted - xp.log(s))[xp.arange(n), self.labels].sum()
+        # (shifted − log s) at the picked entries only: the same subtractions, so the same bits
+        total = (shifted[xp.arange(n), self.labels] - xp.log(s)[:, 0]).sum()
         self.saved = (m, e, s)
         return total / -n if self.reduction == "mean" else -total
 
