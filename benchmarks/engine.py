@@ -28,9 +28,10 @@ ratio in two extra columns where ``import torch`` works (CPU only; "n/a" otherwi
 5. the training monitor's cost per step, off, recording every step and every 10th (CPU, reported);
 6. resident memory after 1,000 training steps against after 10 (target: no growth).
 
-Every measure's runs (engine, baseline, PyTorch) are timed in turn after a warm-up and each
-side's median is reported, so a machine shared with other work affects all sides alike; rerun
-and keep the best when it is busy. The BLAS thread count threadpoolctl reports is printed;
+Every measure's engine runs are timed in turn with its baseline runs after a warm-up, and
+PyTorch's in turn with the baseline again, apart from the engine's (PyTorch's runs slow the
+runs next to them, ``medians_apart``); each median is reported, so a machine shared with
+other work affects both sides of a ratio alike; rerun and keep the best when it is busy. The BLAS thread count threadpoolctl reports is printed;
 ``--threads N`` limits it (and PyTorch's) to N, by default the libraries' defaults stand. A
 multi-threaded BLAS on an oversubscribed machine makes absolute times erratic (the ratios hold
 up better); ``--threads 1`` gives steadier absolute numbers there.
@@ -194,6 +195,26 @@ def interleaved_medians(runs: dict, repeats: int, synchronize, warmup: int = 3) 
     return {name: statistics.median(times) for name, times in samples.items()}
 
 
+def medians_apart(
+    baseline: dict, engine_runs: dict, torch_runs: dict, repeats: int, synchronize, warmup: int = 3
+) -> dict:
+    """``interleaved_medians`` of the engine's runs in turn with the ``baseline`` runs, then of
+    PyTorch's in turn with the baseline runs again, whose medians come back as "torch " + name.
+
+    Each side is timed apart from the other because PyTorch's runs slow whatever runs next to
+    them: with PyTorch's step between two of the engine's, the engine's small MLP step took 1.3
+    to 1.5 times as long (0.29 against 0.45 ms, while the NumPy step's time moved from 0.13 to
+    0.18 ms), most likely PyTorch's large code evicting the interpreter's from the caches. So
+    each ratio is taken against a baseline timed under the same conditions as its side.
+    """
+    medians = interleaved_medians(baseline | engine_runs, repeats, synchronize, warmup)
+    if torch_runs:
+        torch_medians = interleaved_medians(baseline | torch_runs, repeats, synchronize, warmup)
+        medians |= {f"torch {name}": torch_medians[name] for name in baseline}
+        medians |= {name: torch_medians[name] for name in torch_runs}
+    return medians
+
+
 def check_same_loss(side: str, loss: float, array_loss: float) -> None:
     """The same start gives the same first loss: a check that both sides compute one network."""
     if abs(loss - array_loss) > 1e-4 * abs(array_loss):
@@ -208,10 +229,7 @@ def measure_step(xp, size, repeats, synchronize, torch) -> dict:
     x_tensor = tg.Tensor.from_array(x_t)
     array_loss = array_step(xp, x, y, array_layers)
     check_same_loss("engine", engine_step(x_tensor, y_t, parameters), array_loss)
-    runs = {
-        "engine": lambda: engine_step(x_tensor, y_t, parameters),
-        "array": lambda: array_step(xp, x, y, array_layers),
-    }
+    torch_runs = {}
     if torch is not None:
         x_p, y_p, torch_layers = make_problem(xp, size)
         model, x_torch, y_torch = (
@@ -219,8 +237,14 @@ def measure_step(xp, size, repeats, synchronize, torch) -> dict:
             *map(torch.from_numpy, (x_p, y_p)),
         )
         check_same_loss("PyTorch", torch_step(torch, model, x_torch, y_torch), array_loss)
-        runs["torch"] = lambda: torch_step(torch, model, x_torch, y_torch)
-    return interleaved_medians(runs, repeats, synchronize)
+        torch_runs["torch"] = lambda: torch_step(torch, model, x_torch, y_torch)
+    return medians_apart(
+        {"array": lambda: array_step(xp, x, y, array_layers)},
+        {"engine": lambda: engine_step(x_tensor, y_t, parameters)},
+        torch_runs,
+        repeats,
+        synchronize,
+    )
 
 
 def measure_op_overhead(xp, synchronize, torch) -> dict:
@@ -239,18 +263,20 @@ def measure_op_overhead(xp, synchronize, torch) -> dict:
 
         return run
 
-    runs = {"array": repeat(lambda: a_array + b_array)}
+    runs = {"": {}, "torch ": {}}
     for prefix, (plain, leaf) in sides.items():
         plain_a, plain_b, seed = plain(a_array), plain(b_array), plain(xp.ones(3, numpy.float32))
         leaf_a, leaf_b = leaf(a_array), leaf(b_array)
-        runs |= {
+        runs[prefix] = {
             prefix + "forward": repeat(lambda a=plain_a, b=plain_b: a + b),
             prefix + "forward (recording)": repeat(lambda a=leaf_a, b=leaf_b: a + b),
             prefix + "forward + backward": repeat(
                 lambda a=leaf_a, b=leaf_b, seed=seed: (a + b).backward(seed)
             ),
         }
-    medians = interleaved_medians(runs, repeats=15, synchronize=synchronize)
+    medians = medians_apart(
+        {"array": repeat(lambda: a_array + b_array)}, runs[""], runs["torch "], 15, synchronize
+    )
     return {name: seconds / loops * 1e6 for name, seconds in medians.items()}
 
 
@@ -273,7 +299,7 @@ def measure_hvp(xp, repeats, synchronize, torch) -> dict:
     def hessian_vector_product():
         tg.autograd.hvp(loss, arrays, directions)
 
-    runs = {"gradient": gradient, "hvp": hessian_vector_product}
+    torch_runs = {}
     if torch is not None:
         model, x_torch, y_torch = torch_model(torch, layers), *map(torch.from_numpy, (x, y))
         parameters = list(model.parameters())
@@ -290,11 +316,13 @@ def measure_hvp(xp, repeats, synchronize, torch) -> dict:
             )
             torch.autograd.grad(directional, parameters)
 
-        runs |= {
+        torch_runs = {
             "torch gradient": lambda: torch.autograd.grad(torch_loss(), parameters),
             "torch hvp": torch_hvp,
         }
-    return interleaved_medians(runs, repeats, synchronize)
+    return medians_apart(
+        {}, {"gradient": gradient, "hvp": hessian_vector_product}, torch_runs, repeats, synchronize
+    )
 
 
 def build_chain(leaf, ops: int = CHAIN_OPS):
@@ -318,7 +346,7 @@ def measure_chain(repeats: int, warmup: int, torch) -> dict:
     ``y.sum().backward()`` ("<side> backward"), with "array forward" the chain on bare arrays.
     Each side's backward runs right after its forward, then its graph is dropped."""
     built = {}
-    runs = {"array forward": lambda: build_chain(numpy.ones(3, numpy.float32))}
+    runs = {"engine": {}, "torch": {}}
     for side, leaf in chain_leaves(torch).items():
 
         def forward(side=side, leaf=leaf):
@@ -327,8 +355,15 @@ def measure_chain(repeats: int, warmup: int, torch) -> dict:
         def backward(side=side):
             built.pop(side).sum().backward()
 
-        runs |= {f"{side} forward": forward, f"{side} backward": backward}
-    medians = interleaved_medians(runs, repeats, lambda: None, warmup)
+        runs[side] = {f"{side} forward": forward, f"{side} backward": backward}
+    medians = medians_apart(
+        {"array forward": lambda: build_chain(numpy.ones(3, numpy.float32))},
+        runs["engine"],
+        runs["torch"],
+        repeats,
+        lambda: None,
+        warmup,
+    )
     return {name: seconds / CHAIN_OPS * 1e6 for name, seconds in medians.items()}
 
 
@@ -530,7 +565,7 @@ def main(argv=None) -> int:
             ratio <= STEP_TARGETS[size],
             *torch_cells(
                 f"{step.get('torch', 0) * 1e3:.3f} ms",
-                f"{step.get('torch', 0) / step['array']:.2f}",
+                f"{step.get('torch', 0) / step.get('torch array', 1):.2f}",
             ),
         )
 
@@ -545,7 +580,7 @@ def main(argv=None) -> int:
             f"{engine_us / overhead['array']:.1f}",
             f"≤ {ADD_TARGET_US:g} µs" if targeted else "(report)",
             engine_us <= ADD_TARGET_US if targeted else None,
-            *torch_cells(f"{torch_us:.1f} µs", f"{torch_us / overhead['array']:.1f}"),
+            *torch_cells(f"{torch_us:.1f} µs", f"{torch_us / overhead.get('torch array', 1):.1f}"),
         )
 
     hvp = measure_hvp(xp, repeats, synchronize, torch)
@@ -575,7 +610,9 @@ def main(argv=None) -> int:
                 engine_us <= CHAIN_TARGET_US,
                 *torch_cells(
                     f"{torch_us:.2f} µs",
-                    f"{torch_us / chain['array forward']:.1f}" if on_arrays else NO_VALUE,
+                    f"{torch_us / chain.get('torch array forward', 1):.1f}"
+                    if on_arrays
+                    else NO_VALUE,
                 ),
             )
         before, peak = measure_chain_peak("engine", args.threads)
@@ -619,7 +656,8 @@ def main(argv=None) -> int:
     print(
         "\n(batch, in, hidden, depth): depth = number of hidden layers, then a 10-class output layer;"
         " float32 unless the row says; medians of interleaved runs after a warm-up. PyTorch ratio:"
-        f" PyTorch over the {baseline} column (hvp: over PyTorch's own gradient)."
+        f" PyTorch over the {baseline} baseline timed in turn with PyTorch's runs, apart from the"
+        " engine's (hvp: over PyTorch's own gradient)."
     )
     return 0
 

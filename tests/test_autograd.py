@@ -323,6 +323,12 @@ def test_backward_fills_leaves_only():
     np.testing.assert_allclose(x.grad.numpy(), 8 * np.array([1.0, 2.0]))
 
 
+def test_grad_needs_one_grad_output_per_output():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(ValueError, match=r"2 outputs but 1 grad_outputs"):
+        tg.grad([x * 2.0, x * 3.0], x, grad_outputs=[tg.Tensor(np.ones(2))])
+
+
 def test_grad_of_an_unused_input_raises_unless_allow_unused():
     x, unused = leaf([1.0]), leaf(np.ones((2, 2)))
     with pytest.raises(RuntimeError, match=r"input 1 \(shape \(2, 2\)\).*allow_unused=True"):

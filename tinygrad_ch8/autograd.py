@@ -216,7 +216,8 @@ def _store_leaf_grad(leaf: Tensor, gx: Tensor, stored: set) -> None:
 def _seed_gradients(outputs, grad_outputs) -> list:
     """The gradient each output starts with: given, or 1 for a scalar."""
     seeds = []
-    for out, g in zip(outputs, grad_outputs, strict=False):
+    for i, out in enumerate(outputs):  # not zip(strict=...): see _run
+        g = grad_outputs[i]
         if g is None:
             if out.numel() != 1:
                 raise RuntimeError(
@@ -272,6 +273,12 @@ def grad(
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if grad_outputs is None or isinstance(grad_outputs, Tensor):
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(
+            f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs; give one per "
+            "output (None for a scalar output)"
+        )
     for out in outputs:
         if not out.requires_grad:
             raise RuntimeError(
