@@ -53,7 +53,7 @@ def _topological_order(outputs) -> list:
     the reachable Functions and a sort orders them, with no recursion and no second visit.
     """
     reached = set()
-    stack = [t.grad_fn for t in outputs]
+    stack = list(map(_grad_fn, outputs))
     while stack:
         fn = stack.pop()
         if fn is None or fn in reached:
@@ -72,6 +72,7 @@ def _topological_order(outputs) -> list:
 
 
 _sequence_number = operator.attrgetter("sequence_number")
+_grad_fn = operator.attrgetter("grad_fn")
 
 
 def _fit(gx: Tensor, x: Tensor) -> Tensor:
@@ -99,7 +100,10 @@ def _run(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=N
     stored = set()
     hooked_leaves = {}  # leaf -> its gradient, held back until the pass is over for its hooks
     anomaly = grad_mode._anomaly_detection
-    with set_grad_enabled(create_graph):
+    # record the pass only with create_graph; the flag is set here directly rather than through
+    # set_grad_enabled, whose three calls cost as much as the rest of a one-op pass
+    previous, grad_mode._recording = grad_mode._recording, create_graph
+    try:
         # indexing rather than zip(strict=...), which parses its keyword on every call: half a
         # microsecond, as much as the rest of an edge's work; the loops below run per node
         for i, out in enumerate(outputs):
@@ -144,13 +148,18 @@ def _run(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=N
                 if creator is not None:  # _accumulate, inlined: this runs for every edge
                     earlier = at_output.get(creator)
                     at_output[creator] = gx if earlier is None else earlier + gx
-                elif wanted is None:
-                    _give_leaf(x, gx, stored, hooked_leaves)
+                elif wanted is None:  # _give_leaf, inlined: this runs for every edge into a leaf
+                    if x.gradient_hooks:
+                        _accumulate(hooked_leaves, x, gx)
+                    else:
+                        _store_leaf_grad(x, gx, stored)
         for leaf, gx in hooked_leaves.items():
             _store_leaf_grad(leaf, _run_hooks(leaf, gx), stored)
         for x in inputs or ():
             if x.gradient_hooks and x.grad_fn is None and id(x) in found:
                 found[id(x)] = _run_hooks(x, found[id(x)])
+    finally:
+        grad_mode._recording = previous
     if not retain_graph:
         for fn in order:
             fn.release()
@@ -202,8 +211,8 @@ def _store_leaf_grad(leaf: Tensor, gx: Tensor, stored: set) -> None:
     if (
         not gx.requires_grad
         and not held.requires_grad
-        and sys.getrefcount(held) == 3
-        and sys.getrefcount(array) == 3
+        and _references(held) == 3
+        and _references(array) == 3
         and array.dtype is gx.data.dtype  # usually one object; an equal copy takes the other way
         and array.shape == gx.data.shape
         and getattr(array, "base", None) is None
@@ -211,6 +220,9 @@ def _store_leaf_grad(leaf: Tensor, gx: Tensor, stored: set) -> None:
         array += gx.data
     else:
         leaf.grad = held + gx
+
+
+_references = sys.getrefcount
 
 
 def _seed_gradients(outputs, grad_outputs) -> list:
