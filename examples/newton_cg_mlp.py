@@ -35,7 +35,7 @@ import tinygrad_ch8 as tg
 import tinygrad_ch8.functional as F
 from tinygrad_ch8 import data, nn, optim, viz
 
-ADAM_GRID = [3e-3, 1e-2, 3e-2, 1e-1, 3e-1]
+ADAM_GRID = [3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0]
 BATCH = 64
 
 
