@@ -272,6 +272,32 @@ def test_a_second_backward_through_a_released_graph_says_to_retain_it():
         tg.grad(y, x)
 
 
+def test_only_ops_that_read_their_output_keep_a_reference_to_it():
+    """Exp, tanh and σ keep a weak reference to their output; other ops keep none (one object
+    fewer per node for the garbage collector), until a hook asks for the output's gradient."""
+    x = leaf([0.5, -1.0])
+    exponential, total = x.exp(), x + x
+    assert exponential.grad_fn.output is exponential
+    assert total.grad_fn.output is None
+    total.retain_grad()
+    assert total.grad_fn.output is total
+    (exponential * total).sum().backward()
+    np.testing.assert_allclose(total.grad.numpy(), np.exp([0.5, -1.0]))
+
+
+def test_python_numbers_become_shared_read_only_constants():
+    x = leaf([1.0, 2.0])
+    first, second = (x * 3.0).grad_fn.inputs[1], (x * 3.0).grad_fn.inputs[1]
+    assert first is second and not first.requires_grad
+    with pytest.raises(ValueError, match="read-only"):
+        first.data[...] = 4.0
+    y = x + 1.0
+    with tg.no_grad():
+        y += 5.0  # changes y's own array, not the shared 1.0
+    np.testing.assert_allclose((x + 1.0).numpy(), [2.0, 3.0])
+    np.testing.assert_allclose(y.numpy(), [7.0, 8.0])
+
+
 def test_saved_tensors_are_released_after_backward_and_kept_with_retain_graph():
     for retain, alive_after in [(False, False), (True, True)]:
         x = leaf(np.ones(3))
