@@ -296,6 +296,14 @@ def test_python_numbers_become_shared_read_only_constants():
         y += 5.0  # changes y's own array, not the shared 1.0
     np.testing.assert_allclose((x + 1.0).numpy(), [2.0, 3.0])
     np.testing.assert_allclose(y.numpy(), [7.0, 8.0])
+    labels = tg.Tensor(np.array([1, 2]))  # a float next to integers has the default dtype
+    previous = tg.get_default_dtype()
+    try:
+        assert labels._lift(2.5).dtype == previous
+        tg.set_default_dtype("float64" if previous == np.float32 else "float32")
+        assert labels._lift(2.5).dtype == tg.get_default_dtype() != previous
+    finally:
+        tg.set_default_dtype(previous)
 
 
 def test_saved_tensors_are_released_after_backward_and_kept_with_retain_graph():

@@ -767,6 +767,7 @@ def _scalar_tensor(value, dtype, like) -> Tensor:
     stays alive as an op's input, one more object per node for the garbage collector to walk.
     The tensors are shared, so nothing may change them: their arrays are read-only.
     """
+    dtype = backend.get_default_dtype() if dtype is None else dtype  # the default may change
     if value == 0 and type(value) is float:  # 0.0 == -0.0 as keys, but the sign matters
         return Tensor.from_array(backend.scalar_array(value, dtype, like))
     key = (type(value), value, dtype, type(like))
