@@ -875,8 +875,10 @@ def test_fused_cross_entropy_equals_its_composite_to_the_last_bit(reduction):
                 np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
 
 
-def test_cross_entropy_with_class_indices_is_one_node():
+def test_cross_entropy_with_class_indices_is_one_node_that_releases_its_arrays():
     x = tg.Tensor(np.zeros((3, 2)), requires_grad=True)
     loss = F.cross_entropy(x, [0, 1, 1])
     assert isinstance(loss.grad_fn, ops.CrossEntropy)
     assert loss.grad_fn.inputs == (x,)
+    loss.backward()
+    assert loss.grad_fn.released and loss.grad_fn.saved is None

@@ -465,6 +465,10 @@ class CrossEntropy(Function):
         gx = one_hot * c + (-c / s) * e
         return (gx if recorded else _constant(gx),)
 
+    def release(self) -> None:
+        super().release()
+        self.saved = None  # the forward's arrays go with the inputs
+
 
 # ---------------------------------------------------------------- selection, dtype and device
 class Where(Function):
