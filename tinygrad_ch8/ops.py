@@ -426,7 +426,7 @@ class CrossEntropy(Function):
     drops the 1/N);  gx = Y c + (−c / S) E = (softmax(x) − Y) gy / N, where c = gy / (−N) (or
     −gy), E = exp(x − m) with m the row maximum, S = Σ_j E_ij and Y the one-hot matrix of t.
 
-    ``F.cross_entropy`` with class indices, in one node instead of eight forward and about ten
+    ``F.cross_entropy`` with class indices, in one node instead of eight forward and nine
     backward: in a small network those nodes cost more than all its layers. The forward runs
     the composite's array operations (log-softmax, pick, sum, divide) and the gradient is the
     one the composite's backward computes, in the same order, so both agree to the last bit.
