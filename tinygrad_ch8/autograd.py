@@ -148,11 +148,8 @@ def _run(outputs, grad_outputs, retain_graph: bool, create_graph: bool, inputs=N
                 if creator is not None:  # _accumulate, inlined: this runs for every edge
                     earlier = at_output.get(creator)
                     at_output[creator] = gx if earlier is None else earlier + gx
-                elif wanted is None:  # _give_leaf, inlined: this runs for every edge into a leaf
-                    if x.gradient_hooks:
-                        _accumulate(hooked_leaves, x, gx)
-                    else:
-                        _store_leaf_grad(x, gx, stored)
+                elif wanted is None:
+                    _give_leaf(x, gx, stored, hooked_leaves)
         for leaf, gx in hooked_leaves.items():
             _store_leaf_grad(leaf, _run_hooks(leaf, gx), stored)
         for x in inputs or ():

@@ -460,8 +460,9 @@ class CrossEntropy(Function):
         else:
             gy = gy.data
         c = gy / -n if self.reduction == "mean" else -gy
-        one_hot = backend.array_module(m).zeros(e.shape, dtype=m.dtype)
-        one_hot[backend.array_module(m).arange(n), self.labels] = 1
+        xp = backend.array_module(m)
+        one_hot = xp.zeros(e.shape, dtype=m.dtype)
+        one_hot[xp.arange(n), self.labels] = 1
         gx = one_hot * c + (-c / s) * e
         return (gx if recorded else _constant(gx),)
 
