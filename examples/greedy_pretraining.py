@@ -181,9 +181,7 @@ def main():
         "a tenth of that)"
     )
     if not claims.needs_full_run("adam_scratch_close_to_greedy", statement):
-        claims.check(
-            "adam_scratch_close_to_greedy", statement, abs(gap) < 0.1 * pretraining_gain
-        )
+        claims.check("adam_scratch_close_to_greedy", statement, abs(gap) < 0.1 * pretraining_gain)
 
     passes = np.arange(1, PASSES + 1)
     fine_tune_passes = DEPTH * EPOCHS_PER_LAYER + np.arange(1, FINE_TUNE_EPOCHS + 1)

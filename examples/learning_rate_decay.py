@@ -122,7 +122,9 @@ def main():
         "exponential to ε_0/100": run(
             best_linear, lambda opt: lr_scheduler.ExponentialLR(opt, gamma=0.01 ** (1 / steps))
         ),
-        "cosine to 0": run(best_linear, lambda opt: lr_scheduler.CosineAnnealingLR(opt, T_max=steps)),
+        "cosine to 0": run(
+            best_linear, lambda opt: lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
+        ),
     }
     early = steps // 10
     print(f"{'schedule':<55} {'excess at the end':>18} {'after 10% of steps':>19}")
