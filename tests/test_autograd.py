@@ -128,6 +128,47 @@ def test_hvp_rejects_a_vector_of_the_wrong_shape():
         tg.autograd.hvp(lambda x: (x * x).sum(), tg.Tensor([1.0, 2.0]), tg.Tensor([1.0, 2.0, 3.0]))
 
 
+def test_hvp_skips_the_products_that_only_give_the_inputs_own_gradients(device, monkeypatch):
+    """hvp's first pass leaves every product that would be a leaf's gradient (a weight's aᵀ gy,
+    in each operand position, batched and broadcast too) uncomputed, and Hv stays bit for bit
+    the double backward's, which computes them."""
+    from tinygrad_ch8 import ops
+
+    rng = np.random.default_rng(4)
+    inputs = tg.Tensor(rng.standard_normal((2, 5, 3)), device=device)  # a batch of 2 blocks
+    labels = rng.integers(0, 4, size=4)
+    shapes = [(3, 6), (6,), (4, 5), (6, 4)]
+
+    def loss(w1, b1, left, w2):
+        h = F.affine(inputs, w1, b1).tanh()  # Affine, W broadcast over the blocks
+        h = (left @ h).sum(axis=0)  # the leaf as the first operand of a batched product
+        return F.cross_entropy(h @ w2, labels)  # and as the second of a plain one
+
+    arrays = [rng.standard_normal(shape) for shape in shapes]
+    vectors = [tg.Tensor(rng.standard_normal(shape), device=device) for shape in shapes]
+    products = []
+    real_forward = ops.MatMul.forward
+
+    def counting_forward(self, a, b):
+        products.append((a.shape, b.shape))
+        return real_forward(self, a, b)
+
+    monkeypatch.setattr(ops.MatMul, "forward", counting_forward)  # _GraphOnlyMatMul has its own
+    xs = [leaf(a, device) for a in arrays]
+    gradients = tg.grad(loss(*xs), xs, create_graph=True)
+    expected = tg.grad(gradients, xs, grad_outputs=vectors)
+    computed_by_double_backward = len(products)
+    products.clear()
+    _, hv = tg.autograd.hvp(loss, [tg.Tensor(a, device=device) for a in arrays], vectors)
+    assert len(products) == computed_by_double_backward - 3  # w1, left and w2's own gradients
+    for got, want in zip(hv, expected, strict=True):
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    monkeypatch.setattr(ops.MatMul, "forward", real_forward)
+    first = [tg.Tensor(a, requires_grad=True, device=device) for a in arrays]  # the switch is off
+    for got, want in zip(tg.grad(loss(*first), first), gradients, strict=True):
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
 def test_hessian_shape_rules_and_values():
     """One input of shape s gives shape s + s; several give one (n, n) matrix over all their elements."""
     rng = np.random.default_rng(2)

@@ -3,7 +3,7 @@
 Grad mode (``no_grad``, ``enable_grad``, ``set_grad_enabled``) says whether ops record a graph;
 anomaly mode (``detect_anomaly``) says whether each op's result is checked for NaN and Inf.
 Both are process-wide flags read by ``Function.__call__`` on every op, so they are plain
-module globals. This module imports nothing of the package but the backend.
+module globals; so is the set of leaves whose gradients a pass builds as graphs only (``hvp``). This module imports nothing of the package but the backend.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from . import backend
 
 _recording = True
 _anomaly_detection = False
+# ids of the leaves whose gradients the current backward pass builds as graphs only, never reading
+# their values (set by ``hvp`` for its first pass; read by ``ops._product_for``)
+_graph_only_leaves: frozenset = frozenset()
 
 
 def is_grad_enabled() -> bool:

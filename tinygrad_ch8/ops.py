@@ -381,9 +381,41 @@ class MatMul(Function):
         if a.ndim == 1 or b.ndim == 1:  # only plain products have 1-D operands
             return _matmul_vector_backward(a, b, gy, need_a, need_b)
         # (gy op(b)ᵀ) is a's gradient, or its transpose when a entered transposed; likewise for b
-        ga = (MatMul(tb, True)(b, gy) if ta else MatMul(False, not tb)(gy, b)) if need_a else None
-        gb = (MatMul(True, ta)(gy, a) if tb else MatMul(not ta, False)(a, gy)) if need_b else None
+        ga = gb = None
+        if need_a:
+            ga = _product_for(a, tb, True, b, gy) if ta else _product_for(a, False, not tb, gy, b)
+        if need_b:
+            gb = _product_for(b, True, ta, gy, a) if tb else _product_for(b, not ta, False, a, gy)
         return ga, gb
+
+
+def _product_for(x: Tensor, transpose_a: bool, transpose_b: bool, a: Tensor, b: Tensor) -> Tensor:
+    """``MatMul(transpose_a, transpose_b)(a, b)``, a term of x's gradient; only its graph when x is
+    a leaf whose gradient the pass never reads (``hvp``'s first pass).
+
+    ``hvp`` differentiates the gradient g(x) again and returns only Hv. The second pass goes
+    through each product's inputs and never reads its value, so for a weight W = x the pass's
+    largest products, W's own gradient aᵀ gy, need not be computed: on an MLP that is a fifth of
+    the multiply-adds of an hvp. The value stays a read-only array of zeros of the right
+    shape, which is all that the rest of that pass sees (its shape, to fit and add it)."""
+    if id(x) in grad_mode._graph_only_leaves:
+        return _GraphOnlyMatMul(transpose_a, transpose_b)(a, b)
+    return MatMul(transpose_a, transpose_b)(a, b)
+
+
+class _GraphOnlyMatMul(MatMul):
+    """A MatMul node whose forward leaves the product uncomputed: read-only zeros of its shape.
+    Its backward is MatMul's, which reads only the inputs."""
+
+    def forward(self, a, b):
+        if self.transpose_a:
+            a = a.swapaxes(-1, -2)
+        if self.transpose_b:
+            b = b.swapaxes(-1, -2)
+        host = backend.numpy  # shapes and dtypes are worked out on the host
+        shape = (*host.broadcast_shapes(a.shape[:-2], b.shape[:-2]), a.shape[-2], b.shape[-1])
+        xp = backend.array_module(a)
+        return xp.broadcast_to(xp.zeros((), host.result_type(a.dtype, b.dtype)), shape)
 
 
 def _matmul_vector_backward(a: Tensor, b: Tensor, gy: Tensor, need_a: bool, need_b: bool):
@@ -415,8 +447,8 @@ class Affine(Function):
     def backward(self, gy):
         x, weight, _ = self.inputs
         need_x, need_weight, need_bias = self.needs_input_grad
-        gx = MatMul(False, True)(gy, weight) if need_x else None
-        gweight = MatMul(True, False)(x, gy) if need_weight else None
+        gx = _product_for(x, False, True, gy, weight) if need_x else None
+        gweight = _product_for(weight, True, False, x, gy) if need_weight else None
         return gx, gweight, (gy if need_bias else None)
 
 
