@@ -358,10 +358,8 @@ def hvp(fn, inputs, v) -> tuple:
         value = fn(*xs)
         # g's values are never read, only its graph: the products that would be the inputs' own
         # gradients are left uncomputed (ops._product_for)
-        previous, grad_mode._graph_only_leaves = (
-            grad_mode._graph_only_leaves,
-            frozenset(map(id, xs)),
-        )
+        previous = grad_mode._graph_only_leaves
+        grad_mode._graph_only_leaves = frozenset(map(id, xs))
         try:
             gradients = grad(value, xs, create_graph=True, allow_unused=True)
         finally:

@@ -3,7 +3,8 @@
 Grad mode (``no_grad``, ``enable_grad``, ``set_grad_enabled``) says whether ops record a graph;
 anomaly mode (``detect_anomaly``) says whether each op's result is checked for NaN and Inf.
 Both are process-wide flags read by ``Function.__call__`` on every op, so they are plain
-module globals; so is the set of leaves whose gradients a pass builds as graphs only (``hvp``). This module imports nothing of the package but the backend.
+module globals; so is the set of leaves whose gradients a backward pass builds as graphs only
+(``hvp``). This module imports nothing of the package but the backend.
 """
 
 from __future__ import annotations

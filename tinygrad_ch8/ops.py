@@ -9,6 +9,7 @@ each input's shape (``SumTo``) in one place, so no op here undoes broadcasting i
 An op saves only its inputs, its settings and, where it sets ``saves_output``, its output
 (``self.output``); a locally constant mask (ReLU's ``x > 0``, max's arg-max) is the one thing
 read from ``.data``, and the fused cross-entropy keeps three arrays of its forward (``saved``).
+One node is internal to ``hvp``: a product recorded without its value (``_product_for``).
 """
 
 from __future__ import annotations
@@ -368,11 +369,16 @@ class MatMul(Function):
         self.transpose_a, self.transpose_b = transpose_a, transpose_b
 
     def forward(self, a, b):
+        a, b = self._operands(a, b)
+        return backend.array_module(a).asarray(a @ b)
+
+    def _operands(self, a, b) -> tuple:
+        """op(a) and op(b): views with the last two axes swapped where the flags ask."""
         if self.transpose_a:
             a = a.swapaxes(-1, -2)
         if self.transpose_b:
             b = b.swapaxes(-1, -2)
-        return backend.array_module(a).asarray(a @ b)
+        return a, b
 
     def backward(self, gy):
         a, b = self.inputs
@@ -408,10 +414,7 @@ class _GraphOnlyMatMul(MatMul):
     Its backward is MatMul's, which reads only the inputs."""
 
     def forward(self, a, b):
-        if self.transpose_a:
-            a = a.swapaxes(-1, -2)
-        if self.transpose_b:
-            b = b.swapaxes(-1, -2)
+        a, b = self._operands(a, b)
         host = backend.numpy  # shapes and dtypes are worked out on the host
         shape = (*host.broadcast_shapes(a.shape[:-2], b.shape[:-2]), a.shape[-2], b.shape[-1])
         xp = backend.array_module(a)
