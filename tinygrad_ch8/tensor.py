@@ -514,27 +514,23 @@ class Tensor:
           indices of the first maximum along ``d``; the gradient of ``values`` goes to those
           entries only, as in PyTorch.
         """
-        if axis is not None or keepdims is not None:
-            if dim is not None:
-                raise TypeError("max: give dim (PyTorch) or axis (NumPy), not both")
-            return self.amax(_check_axis("max", axis, self.ndim), bool(keepdims))
-        if dim is None:
-            return self.amax()
-        return self._selected_along(
-            "max", self.data.argmax(axis=_check_dim("max", dim, self.ndim)), dim, keepdim
-        )
+        return self._extreme("max", self.amax, self.data.argmax, dim, keepdim, axis, keepdims)
 
     def min(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
         """The smallest values; the same two meanings as ``max``."""
+        return self._extreme("min", self.amin, self.data.argmin, dim, keepdim, axis, keepdims)
+
+    def _extreme(self, op: str, values_only, indices_of, dim, keepdim: bool, axis, keepdims):
+        """``max``/``min``: ``values_only`` (amax/amin) for NumPy's spelling and for no axis,
+        PyTorch's (values, indices) for a ``dim``, the indices from ``indices_of`` (arg-max/min)."""
         if axis is not None or keepdims is not None:
             if dim is not None:
-                raise TypeError("min: give dim (PyTorch) or axis (NumPy), not both")
-            return self.amin(_check_axis("min", axis, self.ndim), bool(keepdims))
+                raise TypeError(f"{op}: give dim (PyTorch) or axis (NumPy), not both")
+            return values_only(_check_axis(op, axis, self.ndim), bool(keepdims))
         if dim is None:
-            return self.amin()
-        return self._selected_along(
-            "min", self.data.argmin(axis=_check_dim("min", dim, self.ndim)), dim, keepdim
-        )
+            return values_only()
+        indices = indices_of(axis=_check_dim(op, dim, self.ndim))
+        return self._selected_along(op, indices, dim, keepdim)
 
     def _selected_along(self, op: str, indices, dim: int, keepdim: bool) -> ValuesIndices:
         """(x[…, indices, …], indices) along ``dim``: the values gathered by indexing, so the
